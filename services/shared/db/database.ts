@@ -1,0 +1,89 @@
+// The PostgreSQL pool every service uses: each statement is named, timed and counted, and a
+// transaction helper that always releases its connection.
+import pg from "pg";
+import type { ServiceMetrics } from "../metrics.js";
+
+export interface DatabaseOptions {
+  readonly url: string;
+  /** Overrides any password in the URL (it comes from a secret file). */
+  readonly password?: string;
+  readonly maxConnections?: number;
+  readonly applicationName: string;
+  /** A statement running longer than this is cancelled by the server. */
+  readonly statementTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** Require TLS to the server (managed PostgreSQL); off on loopback. */
+  readonly ssl?: boolean;
+}
+
+export interface Queryable {
+  /** Runs `sql`; `statement` is a short stable name used as the metric label. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(statement: string, sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface Database extends Queryable {
+  readonly pool: pg.Pool;
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable & { readonly client: pg.PoolClient }) => Promise<T>): Promise<T>;
+  /** True when a trivial statement succeeds within the connect timeout. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+// Numeric columns arrive as strings by default; int8 counts fit in a double for our uses.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, onError?: (err: Error) => void): Database => {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
+    max: opts.maxConnections ?? 10,
+    application_name: opts.applicationName,
+    statement_timeout: opts.statementTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 2_000,
+    idleTimeoutMillis: 30_000,
+    ...(opts.ssl ? { ssl: { rejectUnauthorized: true, minVersion: "TLSv1.2" as const } } : {}),
+  });
+  // An idle client losing its server must not crash the process; readiness reports it instead.
+  pool.on("error", (err) => onError?.(err));
+
+  const timed = async <R extends pg.QueryResultRow>(runner: pg.Pool | pg.PoolClient, statement: string, sql: string, params?: readonly unknown[]) => {
+    const end = metrics?.dbStatementSeconds.startTimer({ statement });
+    try {
+      const result = await runner.query<R>(sql, params as unknown[] | undefined);
+      end?.({ outcome: "ok" });
+      return result;
+    } catch (err) {
+      end?.({ outcome: "error" });
+      throw err;
+    }
+  };
+
+  return {
+    pool,
+    query: (statement, sql, params) => timed(pool, statement, sql, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await timed(client, "begin", "BEGIN");
+        const result = await fn({ client, query: (statement, sql, params) => timed(client, statement, sql, params) });
+        await timed(client, "commit", "COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      try {
+        await timed(pool, "ping", "SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => pool.end(),
+  };
+};

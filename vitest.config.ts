@@ -1,0 +1,38 @@
+import { defineConfig } from "vitest/config";
+
+// Four projects, each runnable alone: `npx vitest run --project unit` (or integration, infra, e2e).
+export default defineConfig({
+  test: {
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["services/**/*.test.ts", "ops/**/*.test.ts", "alerts/**/*.test.ts", "dashboards/**/*.test.ts", "scripts/**/*.test.ts", "tests/unit/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          globalSetup: ["tests/support/global-setup.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: { name: "infra", include: ["tests/infra/**/*.test.ts", "infra/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.test.ts"],
+          globalSetup: ["tests/support/global-setup.ts"],
+          testTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
