@@ -97,6 +97,17 @@ export const provisionDatabase = async (opts: ProvisionOptions): Promise<void> =
   }
 };
 
-/** Migrates one service's own schema, connected as that service's role. */
-export const migrateService = (service: ServiceName, connection: string | pg.ClientConfig, log?: (line: string) => void): Promise<string[]> =>
-  migrateSchema({ connection, schema: SERVICES[service].schema, dir: serviceMigrationsDir(service), ...(log ? { log } : {}) });
+/** The outbox, inbox and dead-letter tables every service keeps in its own schema. */
+export const messagingMigrationsDir = (): string => fileURLToPath(new URL("../messaging/migrations", import.meta.url));
+
+/**
+ * Migrates one service's schema, connected as that service's role: first the shared messaging tables
+ * (tracked in their own table), then the service's own migrations.
+ */
+export const migrateService = async (service: ServiceName, connection: string | pg.ClientConfig, log?: (line: string) => void): Promise<string[]> => {
+  const schema = SERVICES[service].schema;
+  const logOpt = log ? { log } : {};
+  const messaging = await migrateSchema({ connection, schema, dir: messagingMigrationsDir(), table: "schema_migrations_messaging", ...logOpt });
+  const own = await migrateSchema({ connection, schema, dir: serviceMigrationsDir(service), ...logOpt });
+  return [...messaging, ...own];
+};

@@ -1,0 +1,4 @@
+import { serviceMain } from "../shared/runtime.js";
+import { brainService } from "./service.js";
+
+await serviceMain(brainService);

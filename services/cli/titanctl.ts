@@ -1,0 +1,33 @@
+// titanctl, the on-call CLI. Each area registers its commands here; later issues add theirs.
+import { Command } from "commander";
+import { ApiError } from "./http-client.js";
+import { cliContext } from "./context.js";
+import { loadTargets, runStatus } from "./commands/status.js";
+import { registerTokenCommands } from "./commands/token.js";
+
+const program = new Command()
+  .name("titanctl")
+  .description("Titan on-call CLI. Environment: TITAN_API_URL, TITAN_TOKEN or TITAN_TOKEN_FILE, TITAN_CA_FILE, TITAN_STATE_DIR")
+  .showHelpAfterError();
+
+program
+  .command("status")
+  .description("health of every component, one line each; exits 1 if any is unhealthy")
+  .option("--json", "print JSON")
+  .option("--timeout-ms <ms>", "per-component timeout", "3000")
+  .action(async (opts: { json?: boolean; timeoutMs: string }) => {
+    const ctx = cliContext();
+    const targets = loadTargets(ctx.stateDir, ctx.apiUrl);
+    const { text, exitCode, results } = await runStatus(targets, { timeoutMs: Number(opts.timeoutMs), ...(ctx.caFile ? { caFile: ctx.caFile } : {}) });
+    console.log(opts.json ? JSON.stringify(results, null, 2) : text);
+    process.exitCode = exitCode;
+  });
+
+registerTokenCommands(program, () => cliContext());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(`titanctl: ${err instanceof ApiError ? err.message : (err as Error).message}`);
+  process.exitCode = 2;
+}

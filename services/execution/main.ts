@@ -1,0 +1,4 @@
+import { serviceMain } from "../shared/runtime.js";
+import { executionService } from "./service.js";
+
+await serviceMain(executionService);
