@@ -1,6 +1,7 @@
 // What every titanctl command needs: where the API is, which CA to trust, and the caller's token.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { loadTitanctlConfig } from "../shared/config/index.js";
 import type { RequestOptions } from "./http-client.js";
 
 export interface CliContext {
@@ -12,23 +13,15 @@ export interface CliContext {
   request(): RequestOptions;
 }
 
-const readTrimmed = (file: string): string | undefined => (existsSync(file) ? readFileSync(file, "utf8").trim() || undefined : undefined);
-
 export const cliContext = (env: NodeJS.ProcessEnv = process.env): CliContext => {
-  const stateDir = resolve(env.TITAN_STATE_DIR ?? ".titan");
-  const apiUrl = (env.TITAN_API_URL ?? "https://127.0.0.1:8443").replace(/\/$/, "");
-  const caFile = env.TITAN_CA_FILE ?? resolve(stateDir, "ca", "ca.crt");
-  const token =
-    env.TITAN_TOKEN ??
-    (env.TITAN_TOKEN_FILE ? readTrimmed(env.TITAN_TOKEN_FILE) : undefined) ??
-    readTrimmed(env.TITAN_BOOTSTRAP_TOKEN_FILE ?? resolve(stateDir, "secrets", "bootstrap-admin-token"));
+  const config = loadTitanctlConfig(env);
+  const caFile = existsSync(config.caFile) ? config.caFile : undefined;
+  const token = config.token;
   return {
-    apiUrl,
-    stateDir,
-    ...(existsSync(caFile) ? { caFile } : {}),
+    apiUrl: config.apiUrl.replace(/\/$/, ""),
+    stateDir: resolve(config.stateDir),
+    ...(caFile ? { caFile } : {}),
     ...(token ? { token } : {}),
-    request() {
-      return { ...(existsSync(caFile) ? { caFile } : {}), headers: token ? { authorization: `Bearer ${token}` } : {} };
-    },
+    request: (): RequestOptions => ({ ...(caFile ? { caFile } : {}), headers: token ? { authorization: `Bearer ${token}` } : {} }),
   };
 };

@@ -4,7 +4,7 @@
 import { ensureBootstrapAdminToken, tokenRoutes } from "../shared/auth/index.js";
 import type { ServiceDefinition } from "../shared/runtime.js";
 
-export const consoleService: ServiceDefinition = {
+export const consoleService: ServiceDefinition<"console"> = {
   service: "console",
   routes: async (app, ctx) => {
     await app.register(tokenRoutes, { db: ctx.db, clock: ctx.clock });

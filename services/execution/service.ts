@@ -2,4 +2,4 @@
 // migrates its schema, relays its outbox and answers health and metrics.
 import type { ServiceDefinition } from "../shared/runtime.js";
 
-export const executionService: ServiceDefinition = { service: "execution" };
+export const executionService: ServiceDefinition<"execution"> = { service: "execution" };

@@ -2,4 +2,4 @@
 // migrates its schema, relays its outbox and answers health and metrics.
 import type { ServiceDefinition } from "../shared/runtime.js";
 
-export const scavengerService: ServiceDefinition = { service: "scavenger" };
+export const scavengerService: ServiceDefinition<"scavenger"> = { service: "scavenger" };

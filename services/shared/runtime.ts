@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { SERVICES, type ServiceName } from "../../ops/services.js";
 import { createAuthenticator, type Authenticator } from "./auth/index.js";
 import { systemClock, type Clock } from "./clock.js";
-import { loadServiceConfig, ConfigError, type ServiceConfig } from "./config/index.js";
+import { ConfigError, loadServiceConfig, type CommonConfig, type ServiceConfig } from "./config/index.js";
 import { createDatabase, type Database } from "./db/database.js";
 import { migrateService } from "./db/provision.js";
 import { buildHttpServer, closeGracefully } from "./http/index.js";
@@ -15,9 +15,9 @@ import { createLogger } from "./logger.js";
 import { OutboxRelay } from "./messaging/index.js";
 import { ServiceMetrics } from "./metrics.js";
 
-export interface ServiceContext {
-  readonly service: ServiceName;
-  readonly config: ServiceConfig;
+export interface ServiceContext<S extends ServiceName = ServiceName> {
+  readonly service: S;
+  readonly config: ServiceConfig<S>;
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly clock: Clock;
@@ -29,18 +29,18 @@ export interface ServiceContext {
 /** A stop function for a background worker the service started. */
 export type Stopper = () => Promise<void>;
 
-export interface ServiceDefinition {
-  readonly service: ServiceName;
+export interface ServiceDefinition<S extends ServiceName = ServiceName> {
+  readonly service: S;
   /** Readiness checks beyond PostgreSQL and Redis, by dependency name. */
-  readonly readiness?: (ctx: ServiceContext) => Record<string, () => Promise<boolean>>;
+  readonly readiness?: (ctx: ServiceContext<S>) => Record<string, () => Promise<boolean>>;
   /** Registers the service's own routes on the shared server. */
-  readonly routes?: (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
+  readonly routes?: (app: FastifyInstance, ctx: ServiceContext<S>) => Promise<void>;
   /** Starts background workers (consumers, timers) once the server is listening. */
-  readonly start?: (ctx: ServiceContext) => Promise<Stopper[]>;
+  readonly start?: (ctx: ServiceContext<S>) => Promise<Stopper[]>;
 }
 
-export interface RunningService {
-  readonly ctx: ServiceContext;
+export interface RunningService<S extends ServiceName = ServiceName> {
+  readonly ctx: ServiceContext<S>;
   readonly app: FastifyInstance;
   /** The port actually bound (differs from the configured one when that is 0). */
   readonly port: number;
@@ -61,31 +61,33 @@ const redisPing = async (redis: Redis): Promise<boolean> => {
   }
 };
 
-export const runService = async (def: ServiceDefinition, opts: RunOptions = {}): Promise<RunningService> => {
+export const runService = async <S extends ServiceName>(def: ServiceDefinition<S>, opts: RunOptions = {}): Promise<RunningService<S>> => {
   const config = loadServiceConfig(def.service, opts.env ?? process.env);
+  // The runtime needs only the part every service shares; the service sees its own full config.
+  const common = config as unknown as CommonConfig;
   const clock = opts.clock ?? systemClock;
-  const logger = createLogger({ service: def.service, level: config.logLevel });
+  const logger = createLogger({ service: def.service, level: common.logLevel });
   const metrics = new ServiceMetrics(def.service);
   const db = createDatabase(
     {
-      url: config.databaseUrl,
-      ...(config.databasePassword !== undefined ? { password: config.databasePassword } : {}),
-      maxConnections: config.databasePoolMax,
+      url: common.databaseUrl,
+      ...(common.databasePassword !== undefined ? { password: common.databasePassword } : {}),
+      maxConnections: common.databasePoolMax,
       applicationName: `titan-${def.service}`,
-      ssl: config.databaseSsl,
+      ssl: common.databaseSsl,
     },
     metrics,
     (err) => logger.warn({ err }, "idle PostgreSQL connection lost"),
   );
   const stoppers: Stopper[] = [];
   try {
-    const connection = { connectionString: config.databaseUrl, ...(config.databasePassword !== undefined ? { password: config.databasePassword } : {}) };
+    const connection = { connectionString: common.databaseUrl, ...(common.databasePassword !== undefined ? { password: common.databasePassword } : {}) };
     const applied = await migrateService(def.service, connection, (line) => logger.debug(line));
     if (applied.length > 0) logger.info({ applied }, "migrated schema");
 
     // Redis reconnects forever: it is transport, and the service must recover by itself after an outage.
-    const redis = new Redis(config.redisUrl, {
-      ...(config.redisPassword !== undefined ? { password: config.redisPassword } : {}),
+    const redis = new Redis(common.redisUrl, {
+      ...(common.redisPassword !== undefined ? { password: common.redisPassword } : {}),
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
@@ -94,8 +96,8 @@ export const runService = async (def: ServiceDefinition, opts: RunOptions = {}):
     redis.on("error", (err) => logger.debug({ err: err.message }, "redis connection error"));
     stoppers.push(async () => void redis.disconnect());
 
-    const authenticator = createAuthenticator({ db, serviceTokenSecret: config.serviceTokenSecret, clock });
-    const ctx: ServiceContext = { service: def.service, config, logger, metrics, clock, db, redis, authenticator };
+    const authenticator = createAuthenticator({ db, serviceTokenSecret: common.serviceTokenSecret, clock });
+    const ctx: ServiceContext<S> = { service: def.service, config, logger, metrics, clock, db, redis, authenticator };
 
     const app = await buildHttpServer({
       service: def.service,
@@ -103,19 +105,19 @@ export const runService = async (def: ServiceDefinition, opts: RunOptions = {}):
       metrics,
       authenticator,
       readiness: { postgres: () => db.ping(), redis: () => redisPing(redis), ...def.readiness?.(ctx) },
-      rateLimitPerMinute: config.rateLimitPerMinute,
-      bodyLimitBytes: config.bodyLimitBytes,
+      rateLimitPerMinute: common.rateLimitPerMinute,
+      bodyLimitBytes: common.bodyLimitBytes,
     });
     if (def.routes) await def.routes(app, ctx);
-    await app.listen({ host: config.httpHost, port: config.httpPort });
+    await app.listen({ host: common.httpHost, port: common.httpPort ?? 0 });
     const address = app.server.address();
-    const port = typeof address === "object" && address ? address.port : config.httpPort;
+    const port = typeof address === "object" && address ? address.port : (common.httpPort ?? 0);
 
     const relay = new OutboxRelay({ db, redis, clock, metrics, logger, service: def.service });
     await relay.start();
     stoppers.push(() => relay.stop());
     if (def.start) stoppers.push(...(await def.start(ctx)));
-    logger.info({ port, host: config.httpHost }, `${def.service} listening`);
+    logger.info({ port, host: common.httpHost }, `${def.service} listening`);
 
     let stopped = false;
     const stop = async (): Promise<void> => {
@@ -134,8 +136,8 @@ export const runService = async (def: ServiceDefinition, opts: RunOptions = {}):
 };
 
 /** Entry point of a service process: exits 1 naming every config problem, stops cleanly on SIGTERM/SIGINT. */
-export const serviceMain = async (def: ServiceDefinition): Promise<void> => {
-  let running: RunningService;
+export const serviceMain = async <S extends ServiceName>(def: ServiceDefinition<S>): Promise<void> => {
+  let running: RunningService<S>;
   try {
     running = await runService(def);
   } catch (err) {
