@@ -2,7 +2,7 @@
 // Used by the local stack (scripts/stack.ts) and by the test harness, so both run the servers the same way.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 
@@ -62,6 +62,8 @@ export const postgresHandle = (dataDir: string, port: number): PostgresServer =>
 
 export const startPostgres = async (opts: PostgresOptions): Promise<PostgresServer> => {
   const bin = postgresBinDir();
+  // Parents stay traversable by the postgres user; the data directory itself is private to it.
+  mkdirSync(dirname(opts.dataDir), { recursive: true });
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   chownToPostgres(opts.dataDir);
   if (!existsSync(join(opts.dataDir, "PG_VERSION"))) {

@@ -19,7 +19,7 @@ export interface ServiceEnvOptions {
   readonly stateDir?: string;
 }
 
-export const serviceEnv = (service: ServiceName, db: TestDatabase, opts: ServiceEnvOptions = {}): NodeJS.ProcessEnv => {
+export const serviceEnv = (service: ServiceName, db: Pick<TestDatabase, "url" | "name">, opts: ServiceEnvOptions = {}): NodeJS.ProcessEnv => {
   const url = new URL(opts.postgresUrl ?? db.url);
   url.username = roleFor(service);
   url.pathname = `/${db.name}`;

@@ -25,7 +25,8 @@ export const migrateSchema = async (opts: MigrateOptions): Promise<string[]> => 
     databaseUrl: opts.connection,
     dir: opts.dir,
     schema: opts.schema,
-    createSchema: true,
+    // Schemas are created by provisioning; a service role has no right to create one.
+    createSchema: false,
     migrationsSchema: opts.schema,
     migrationsTable: table,
     direction: "up",

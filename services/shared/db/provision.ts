@@ -80,6 +80,7 @@ export const provisionDatabase = async (opts: ProvisionOptions): Promise<void> =
       await db.query(`ALTER ROLE ${ident(role)} IN DATABASE ${ident(opts.database)} SET search_path = ${ident(schema)}`);
     }
     for (const schema of ["audit", "auth"] as const) {
+      await db.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
       const applied = await migrateSchema({ connection: dbUrl, schema, dir: sharedMigrationsDir(schema), log });
       if (applied.length > 0) log(`migrated ${schema}: ${applied.join(", ")}`);
       await db.query(`GRANT USAGE ON SCHEMA ${ident(schema)} TO ${allRoles}`);
