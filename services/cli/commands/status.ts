@@ -32,13 +32,10 @@ const timed = async (name: string, probe: () => Promise<string>): Promise<ProbeR
 /** A readiness body lists failing checks; show them so the on-call engineer sees which dependency is down. */
 const describeReadiness = (body: string): string => {
   try {
-    const parsed = JSON.parse(body) as { checks?: Record<string, { ok?: boolean; healthy?: boolean } | boolean | string> };
+    const parsed = JSON.parse(body) as { checks?: Record<string, { status?: string; error?: string }> };
     if (!parsed.checks) return "";
     return Object.entries(parsed.checks)
-      .map(([dep, v]) => {
-        const ok = typeof v === "object" ? (v.ok ?? v.healthy) : v === true || v === "ok";
-        return `${dep} ${ok ? "ok" : "FAIL"}`;
-      })
+      .map(([dep, check]) => (check.status === "ok" ? `${dep} ok` : `${dep} FAIL${check.error ? ` (${check.error})` : ""}`))
       .join(", ");
   } catch {
     return "";

@@ -57,7 +57,7 @@ export const registerTokenCommands = (program: Command, ctx: () => CliContext): 
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
       const c = ctx();
-      const tokens = await callJson<TokenListItem[]>(`${c.apiUrl}/api/auth/tokens`, c.request());
+      const { tokens } = await callJson<{ tokens: TokenListItem[] }>(`${c.apiUrl}/api/auth/tokens`, c.request());
       console.log(opts.json ? JSON.stringify(tokens, null, 2) : renderTokenList(tokens));
     });
 

@@ -15,7 +15,7 @@ describe("readiness follows the service's own dependencies", () => {
   const redisDir = join(dir, "redis");
   let pgPort = 0;
   let redisPort = 0;
-  let brain: RunningService;
+  let brain: RunningService<"brain">;
 
   const readyStatus = async (): Promise<{ status: number; body: { checks?: Record<string, unknown> } }> => {
     const res = await brain.app.inject({ method: "GET", url: "/health/ready" });

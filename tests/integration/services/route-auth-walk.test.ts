@@ -14,12 +14,19 @@ import { scavengerService } from "../../../services/scavenger/service.js";
 import { provisionTestDatabase, serviceEnv } from "../../support/service-env.js";
 import { withTestDatabase } from "../../support/test-database.js";
 
-const DEFINITIONS: Record<Exclude<ServiceName, "ai-quant">, ServiceDefinition<never>> = {
-  brain: brainService as ServiceDefinition<never>,
-  execution: executionService as ServiceDefinition<never>,
-  console: consoleService as ServiceDefinition<never>,
-  scavenger: scavengerService as ServiceDefinition<never>,
+interface Started {
+  readonly service: ServiceName;
+  readonly app: RunningService["app"];
+  readonly metrics: RunningService["ctx"]["metrics"];
+  stop(): Promise<void>;
+}
+
+const start = async <S extends ServiceName>(def: ServiceDefinition<S>, env: NodeJS.ProcessEnv): Promise<Started> => {
+  const r = await runService(def, { env });
+  return { service: r.ctx.service, app: r.app, metrics: r.ctx.metrics, stop: () => r.stop() };
 };
+
+const DEFINITIONS = { brain: brainService, execution: executionService, console: consoleService, scavenger: scavengerService };
 const HTTP_SERVICES = SERVICE_NAMES.filter((s) => SERVICES[s].httpPort !== null) as Array<keyof typeof DEFINITIONS>;
 const WEAKER: Record<Role, Role | null> = { viewer: null, operator: "viewer", admin: "operator" };
 
@@ -27,7 +34,7 @@ const WEAKER: Record<Role, Role | null> = { viewer: null, operator: "viewer", ad
 const concreteUrl = (pattern: string): string => pattern.replace(/:[A-Za-z_]+/g, "x").replace(/\*$/, "x");
 
 describe("every mutating route of every service checks who is calling", () => {
-  const running: RunningService[] = [];
+  const running: Started[] = [];
   const tokens = new Map<Role, string>();
 
   beforeAll(async () => {
@@ -41,7 +48,7 @@ describe("every mutating route of every service checks who is calling", () => {
       tokens.set(role, issued.token);
     }
     await admin.close();
-    for (const service of HTTP_SERVICES) running.push(await runService(DEFINITIONS[service], { env: serviceEnv(service, db) }));
+    for (const service of HTTP_SERVICES) running.push(await start<typeof service>(DEFINITIONS[service] as ServiceDefinition<typeof service>, serviceEnv(service, db)));
   });
 
   afterAll(async () => {
@@ -49,8 +56,8 @@ describe("every mutating route of every service checks who is calling", () => {
   });
 
   it("finds routes on every service, and the console's token routes among them", () => {
-    expect(running.map((r) => r.ctx.service).sort()).toEqual([...HTTP_SERVICES].sort());
-    const consoleRoutes = listRouteAuth(running.find((r) => r.ctx.service === "console")!.app);
+    expect(running.map((r) => r.service).sort()).toEqual([...HTTP_SERVICES].sort());
+    const consoleRoutes = listRouteAuth(running.find((r) => r.service === "console")!.app);
     expect(consoleRoutes.some((r) => r.method === "POST" && r.url === "/api/auth/tokens")).toBe(true);
   });
 
@@ -61,16 +68,16 @@ describe("every mutating route of every service checks who is calling", () => {
       let refusals = 0;
       for (const route of listRouteAuth(r.app)) {
         if (!isMutatingMethod(route.method)) continue;
-        expect(route.policy.kind, `${r.ctx.service} ${route.method} ${route.url} must not be public`).toBe("protected");
+        expect(route.policy.kind, `${r.service} ${route.method} ${route.url} must not be public`).toBe("protected");
         if (route.policy.kind !== "protected") continue;
         const url = concreteUrl(route.url);
         const anonymous = await r.app.inject({ method: route.method as "POST", url, payload: {} });
-        expect(anonymous.statusCode, `${r.ctx.service} ${route.method} ${route.url} without a token`).toBe(401);
+        expect(anonymous.statusCode, `${r.service} ${route.method} ${route.url} without a token`).toBe(401);
         refusals++;
         const weaker = route.policy.role === null ? "admin" : WEAKER[route.policy.role];
         if (weaker !== null) {
           const weak = await r.app.inject({ method: route.method as "POST", url, payload: {}, headers: { authorization: `Bearer ${tokens.get(weaker)}` } });
-          expect(weak.statusCode, `${r.ctx.service} ${route.method} ${route.url} as ${weaker}`).toBe(403);
+          expect(weak.statusCode, `${r.service} ${route.method} ${route.url} as ${weaker}`).toBe(403);
           refusals++;
         }
         checked++;
@@ -81,13 +88,13 @@ describe("every mutating route of every service checks who is calling", () => {
   });
 
   it("lets a strong enough role through the policy", async () => {
-    const consoleApp = running.find((r) => r.ctx.service === "console")!.app;
+    const consoleApp = running.find((r) => r.service === "console")!.app;
     const res = await consoleApp.inject({ method: "GET", url: "/api/auth/tokens", headers: { authorization: `Bearer ${tokens.get("admin")}` } });
     expect(res.statusCode).toBe(200);
   });
 });
 
-const failuresCounted = async (r: RunningService): Promise<number> => {
-  const metric = await r.ctx.metrics.authFailuresTotal.get();
+const failuresCounted = async (r: Started): Promise<number> => {
+  const metric = await r.metrics.authFailuresTotal.get();
   return metric.values.reduce((sum, v) => sum + v.value, 0);
 };
