@@ -126,6 +126,7 @@ export const startRedis = async (opts: RedisOptions): Promise<RedisServer> => {
   const url = `redis://127.0.0.1:${opts.port}`;
   await waitFor(async () => {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on("error", () => undefined); // refused connections are expected until the server listens
     try {
       await client.connect();
       return (await client.ping()) === "PONG";

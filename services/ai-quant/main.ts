@@ -1,7 +1,7 @@
 // ai-quant is a job: it runs once and exits (PM2 cron locally, a Kubernetes CronJob in production).
 import { Command } from "commander";
 import { systemClock } from "../shared/clock.js";
-import { ConfigError, loadServiceConfig } from "../shared/config/index.js";
+import { ConfigError, loadServiceConfig, withPassword } from "../shared/config/index.js";
 import { createDatabase } from "../shared/db/database.js";
 import { migrateService } from "../shared/db/provision.js";
 import { createLogger } from "../shared/logger.js";
@@ -24,7 +24,7 @@ try {
     metrics,
   );
   try {
-    await migrateService("ai-quant", { connectionString: config.databaseUrl, ...(config.databasePassword !== undefined ? { password: config.databasePassword } : {}) });
+    await migrateService("ai-quant", { connectionString: withPassword(config.databaseUrl, config.databasePassword) });
     const run = await runJob({ db, clock: systemClock, logger, metrics, ...(config.pushgatewayUrl ? { pushgatewayUrl: config.pushgatewayUrl } : {}) }, trigger);
     process.exitCode = run.outcome === "failed" ? 1 : 0;
   } finally {

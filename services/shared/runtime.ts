@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { SERVICES, type ServiceName } from "../../ops/services.js";
 import { createAuthenticator, type Authenticator } from "./auth/index.js";
 import { systemClock, type Clock } from "./clock.js";
-import { ConfigError, loadServiceConfig, type CommonConfig, type ServiceConfig } from "./config/index.js";
+import { ConfigError, loadServiceConfig, withPassword, type CommonConfig, type ServiceConfig } from "./config/index.js";
 import { createDatabase, type Database } from "./db/database.js";
 import { migrateService } from "./db/provision.js";
 import { buildHttpServer, closeGracefully } from "./http/index.js";
@@ -81,7 +81,7 @@ export const runService = async <S extends ServiceName>(def: ServiceDefinition<S
   );
   const stoppers: Stopper[] = [];
   try {
-    const connection = { connectionString: common.databaseUrl, ...(common.databasePassword !== undefined ? { password: common.databasePassword } : {}) };
+    const connection = { connectionString: withPassword(common.databaseUrl, common.databasePassword) };
     const applied = await migrateService(def.service, connection, (line) => logger.debug(line));
     if (applied.length > 0) logger.info({ applied }, "migrated schema");
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { withPassword } from "../../shared/config/index.js";
 import { send } from "../http-client.js";
 
 export type StatusTarget =
@@ -54,7 +55,7 @@ export const probe = (target: StatusTarget, opts: { caFile?: string; timeoutMs: 
     case "postgres":
       return timed(target.name, async () => {
         const password = readSecret(target.passwordFile);
-        const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: opts.timeoutMs, ...(password ? { password } : {}) });
+        const client = new pg.Client({ connectionString: withPassword(target.url, password), connectionTimeoutMillis: opts.timeoutMs });
         try {
           await client.connect();
           const { rows } = await client.query<{ v: string }>("SHOW server_version");

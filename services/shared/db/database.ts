@@ -1,6 +1,7 @@
 // The PostgreSQL pool every service uses: each statement is named, timed and counted, and a
 // transaction helper that always releases its connection.
 import pg from "pg";
+import { withPassword } from "../config/index.js";
 import type { ServiceMetrics } from "../metrics.js";
 
 export interface DatabaseOptions {
@@ -35,8 +36,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, onError?: (err: Error) => void): Database => {
   const pool = new pg.Pool({
-    connectionString: opts.url,
-    ...(opts.password !== undefined ? { password: opts.password } : {}),
+    // pg lets the URL's (empty) password win over a separate option, so the secret goes into the URL.
+    connectionString: withPassword(opts.url, opts.password),
     max: opts.maxConnections ?? 10,
     application_name: opts.applicationName,
     statement_timeout: opts.statementTimeoutMs ?? 10_000,

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { stackComponents, statusTargets } from "./components.js";
+import { stackPorts } from "./ports.js";
+import { stackLayout } from "./state.js";
+
+const layout = stackLayout("/srv/titan/.titan", "/srv/titan");
+
+describe("the stack catalogue", () => {
+  const components = stackComponents(layout, stackPorts(), { brain: 0, "ai-quant": 4 });
+
+  it("names every component once, with its pid file and log inside the stack folder", () => {
+    expect(components.map((c) => c.name)).toEqual([
+      "postgres", "redis", "prometheus", "alertmanager", "pushgateway", "node-exporter", "postgres-exporter", "redis-exporter", "nginx",
+      "brain", "execution", "console", "scavenger", "ai-quant",
+    ]);
+    for (const c of components) {
+      expect(c.pidFile.startsWith(`${layout.root}/`), c.name).toBe(true);
+      expect(c.logFile.startsWith(`${layout.root}/`), c.name).toBe(true);
+    }
+    expect(components.find((c) => c.name === "brain")?.pidFile).toBe(`${layout.root}/pm2/pids/brain-0.pid`);
+  });
+
+  it("probes every component except the nightly job", () => {
+    expect(components.filter((c) => !c.probe).map((c) => c.name)).toEqual(["ai-quant"]);
+  });
+
+  it("sends humans to the services through the TLS entry point", () => {
+    expect(components.find((c) => c.name === "console")?.url).toBe("https://localhost:8443/");
+    expect(components.find((c) => c.name === "execution")?.url).toBe("https://localhost:8443/api/execution/");
+    expect(components.find((c) => c.name === "nginx")?.healthUrl).toBe("https://127.0.0.1:8443/healthz");
+  });
+
+  it("gives titanctl a login as a service role (password from its file) and each service's readiness", () => {
+    const targets = statusTargets(layout, stackPorts(1000));
+    expect(targets.find((t) => t.name === "postgres")).toEqual({
+      name: "postgres",
+      kind: "postgres",
+      url: "postgres://titan_console@127.0.0.1:56432/titan",
+      passwordFile: `${layout.root}/secrets/db-password-console`,
+      critical: true,
+    });
+    expect(targets.find((t) => t.name === "brain")).toEqual({ name: "brain", kind: "http", url: "http://127.0.0.1:4100/health/ready", critical: true });
+    expect(targets.find((t) => t.name === "scavenger")?.critical).toBe(false);
+    expect(new Set(targets.map((t) => t.name)).size).toBe(targets.length);
+  });
+});

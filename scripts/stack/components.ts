@@ -1,0 +1,131 @@
+// The catalogue of the local stack: every component, where it listens, how its health is probed,
+// where its pid file and log are. `up`, `status`, `down` and the manifest all read it.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { SERVICES } from "../../ops/services.js";
+import { caFiles } from "./ca.js";
+import { httpProbe, postgresProbe, redisProbe, type Verdict } from "./health.js";
+import type { StackPorts } from "./ports.js";
+import { secretFiles } from "./secrets.js";
+import type { ManifestComponent, StackLayout, StatusTarget } from "./state.js";
+import { serviceDatabaseUrl } from "./postgres.js";
+
+export const HTTP_SERVICES = ["brain", "execution", "console", "scavenger"] as const;
+export type HttpService = (typeof HTTP_SERVICES)[number];
+
+export interface Component extends ManifestComponent {
+  /** Whether `up` waits for this one (the ai-quant job has no health endpoint). */
+  probe?(timeoutMs: number): Promise<Verdict>;
+}
+
+const DAEMONS = [
+  { name: "prometheus", port: "prometheus", health: "/-/ready" },
+  { name: "alertmanager", port: "alertmanager", health: "/-/ready" },
+  { name: "pushgateway", port: "pushgateway", health: "/-/ready" },
+  { name: "node-exporter", port: "nodeExporter", health: "/metrics" },
+  { name: "postgres-exporter", port: "postgresExporter", health: "/metrics" },
+  { name: "redis-exporter", port: "redisExporter", health: "/metrics" },
+] as const;
+
+export type DaemonName = (typeof DAEMONS)[number]["name"];
+
+export const daemonPidFile = (layout: StackLayout, name: DaemonName): string => join(layout.runDir, `${name}.pid`);
+export const logFileOf = (layout: StackLayout, name: string): string => join(layout.logsDir, `${name}.log`);
+
+/** Humans reach the services through the entry point; this is the URL printed for each. */
+export const entryUrl = (ports: StackPorts, path = "/"): string => `https://localhost:${ports.nginxHttps}${path}`;
+
+export const stackComponents = (layout: StackLayout, ports: StackPorts, pm2Ids: Readonly<Record<string, number>> = {}): Component[] => {
+  const ca = caFiles(layout.caDir);
+  const adminUrl = `postgres://postgres@127.0.0.1:${ports.postgres}/postgres`;
+  const redisUrl = `redis://127.0.0.1:${ports.redis}`;
+  const pm2PidFile = (app: string): string => join(layout.pm2Dir, "pids", `${app}-${pm2Ids[app] ?? "ID"}.pid`);
+  const http = (url: string, caFile?: string) => (timeoutMs: number) => httpProbe(url, { timeoutMs, ...(caFile ? { caFile } : {}) });
+  return [
+    {
+      name: "postgres",
+      kind: "datastore",
+      url: `postgres://127.0.0.1:${ports.postgres}/titan`,
+      port: ports.postgres,
+      pidFile: join(layout.pgDir, "postmaster.pid"),
+      logFile: join(layout.pgDir, "server.log"),
+      healthUrl: null,
+      probe: (timeoutMs) => postgresProbe(adminUrl, { timeoutMs }),
+    },
+    {
+      name: "redis",
+      kind: "datastore",
+      url: redisUrl,
+      port: ports.redis,
+      pidFile: join(layout.redisDir, "redis.pid"),
+      logFile: join(layout.redisDir, "redis.log"),
+      healthUrl: null,
+      probe: (timeoutMs) => redisProbe(redisUrl, { timeoutMs }),
+    },
+    ...DAEMONS.map((d): Component => {
+      const healthUrl = `http://127.0.0.1:${ports[d.port]}${d.health}`;
+      return {
+        name: d.name,
+        kind: "monitoring",
+        url: `http://127.0.0.1:${ports[d.port]}/`,
+        port: ports[d.port],
+        pidFile: daemonPidFile(layout, d.name),
+        logFile: logFileOf(layout, d.name),
+        healthUrl,
+        probe: http(healthUrl),
+      };
+    }),
+    {
+      name: "nginx",
+      kind: "entrypoint",
+      url: entryUrl(ports),
+      port: ports.nginxHttps,
+      pidFile: join(layout.nginxDir, "nginx.pid"),
+      logFile: join(layout.logsDir, "nginx-error.log"),
+      healthUrl: `https://127.0.0.1:${ports.nginxHttps}/healthz`,
+      probe: http(`https://127.0.0.1:${ports.nginxHttps}/healthz`, ca.caCert),
+    },
+    ...HTTP_SERVICES.map((service): Component => {
+      const healthUrl = `http://127.0.0.1:${ports[service]}/health/ready`;
+      return {
+        name: service,
+        kind: "service",
+        url: entryUrl(ports, service === "console" ? "/" : `/api/${service}/`),
+        port: ports[service],
+        pidFile: pm2PidFile(service),
+        logFile: logFileOf(layout, service),
+        healthUrl,
+        probe: http(healthUrl),
+      };
+    }),
+    { name: "ai-quant", kind: "job", url: "(nightly job under PM2)", port: null, pidFile: pm2PidFile("ai-quant"), logFile: logFileOf(layout, "ai-quant"), healthUrl: null },
+  ];
+};
+
+/** What `titanctl status` probes: the services directly, the datastores with a service's own login. */
+export const statusTargets = (layout: StackLayout, ports: StackPorts): StatusTarget[] => [
+  { name: "postgres", kind: "postgres", url: serviceDatabaseUrl("console", ports.postgres), passwordFile: secretFiles(layout.secretsDir).databasePassword("console"), critical: true },
+  { name: "redis", kind: "redis", url: `redis://127.0.0.1:${ports.redis}`, critical: true },
+  { name: "nginx", kind: "http", url: `https://127.0.0.1:${ports.nginxHttps}/healthz`, critical: true },
+  ...HTTP_SERVICES.map((service): StatusTarget => ({ name: service, kind: "http", url: `http://127.0.0.1:${ports[service]}/health/ready`, critical: SERVICES[service].criticality === "critical" })),
+  ...DAEMONS.map((d): StatusTarget => ({ name: d.name, kind: "http", url: `http://127.0.0.1:${ports[d.port]}${d.health}`, critical: false })),
+];
+
+/** The last lines of a log (stack frames left out), for the message naming a component that did not become healthy. */
+export const tailOf = (file: string, lines = 8): string[] => {
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, 64 * 1024);
+      const buf = Buffer.alloc(length);
+      readSync(fd, buf, 0, length, size - length);
+      const text = buf.toString("utf8").trimEnd().split("\n").filter((l) => !/^\s+at /.test(l));
+      return text.slice(-lines);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return [`(no log at ${file})`];
+  }
+};

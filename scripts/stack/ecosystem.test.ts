@@ -1,0 +1,127 @@
+// The PM2 ecosystem is plain CommonJS (PM2 cannot load TypeScript): these tests pin its copies of the
+// ports and names to the TypeScript sources and check what each service is given.
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { SERVICES } from "../../ops/services.js";
+import { stackPorts } from "./ports.js";
+import { PM2_APPS } from "./pm2.js";
+import { REPO_DIR } from "./state.js";
+
+interface App {
+  name: string;
+  script: string;
+  interpreter: string;
+  args: string[];
+  autorestart: boolean;
+  cron_restart?: string;
+  max_memory_restart: string;
+  kill_timeout: number;
+  env: Record<string, string>;
+  out_file: string;
+  error_file: string;
+}
+
+const require = createRequire(import.meta.url);
+const saved = { ...process.env };
+
+const load = (file: string, env: Record<string, string | undefined>): Map<string, App> => {
+  for (const key of ["TITAN_STACK_MANAGED", "TITAN_STATE_DIR", "TITAN_STACK_PORT_OFFSET", "TITAN_ENV", "TITAN_LOG_LEVEL"]) delete process.env[key];
+  Object.assign(process.env, env);
+  delete require.cache[require.resolve(file)];
+  const apps = (require(file) as { apps: App[] }).apps;
+  return new Map(apps.map((a) => [a.name, a]));
+};
+
+afterEach(() => {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
+});
+
+const ecosystem = join(REPO_DIR, "ecosystem.config.cjs");
+
+describe("ecosystem.config.cjs under the local stack", () => {
+  const stateDir = "/tmp/titan-state";
+  const apps = (offset = 0): Map<string, App> => load(ecosystem, { TITAN_STACK_MANAGED: "1", TITAN_STATE_DIR: stateDir, TITAN_STACK_PORT_OFFSET: String(offset) });
+
+  it("declares the five services, each running its compiled main directly under Node", () => {
+    const all = apps();
+    expect([...all.keys()]).toEqual([...PM2_APPS]);
+    for (const [name, app] of all) {
+      expect(app.script).toBe(process.execPath);
+      expect(app.interpreter).toBe("none");
+      expect(app.args).toEqual([join(REPO_DIR, "dist", "services", name, "main.js")]);
+    }
+  });
+
+  it("gives each long-running service its seed port on loopback, and moves it with the stack's offset", () => {
+    for (const offset of [0, 1000]) {
+      const ports = stackPorts(offset);
+      for (const service of ["brain", "execution", "console", "scavenger"] as const) {
+        const env = apps(offset).get(service)!.env;
+        expect(SERVICES[service].httpPort! + offset).toBe(ports[service]);
+        expect(env.TITAN_HTTP_PORT).toBe(String(ports[service]));
+        expect(env.TITAN_HTTP_HOST).toBe("127.0.0.1");
+      }
+    }
+  });
+
+  it("connects each service with its own role, password file, the stack's Redis and the token secret", () => {
+    const ports = stackPorts(1000);
+    for (const [name, app] of apps(1000)) {
+      const role = `titan_${name.replace("-", "_")}`;
+      expect(app.env.TITAN_DATABASE_URL).toBe(`postgres://${role}@127.0.0.1:${ports.postgres}/titan`);
+      expect(app.env.TITAN_DATABASE_PASSWORD_FILE).toBe(`${stateDir}/secrets/db-password-${name}`);
+      expect(app.env.TITAN_REDIS_URL).toBe(`redis://127.0.0.1:${ports.redis}`);
+      expect(app.env.TITAN_SERVICE_TOKEN_SECRET_FILE).toBe(`${stateDir}/secrets/service-token-secret`);
+      expect(app.env.TITAN_STATE_DIR).toBe(stateDir);
+      expect(app.env.TITAN_ENV).toBeTruthy();
+      expect(app.env.TITAN_LOG_LEVEL).toBe("info");
+      expect(app.out_file).toBe(`${stateDir}/logs/${name}.log`);
+      expect(app.error_file).toBe(app.out_file);
+    }
+  });
+
+  it("gives the bootstrap token file to the console only and the Pushgateway to ai-quant only", () => {
+    const all = apps(1000);
+    expect(all.get("console")!.env.TITAN_BOOTSTRAP_TOKEN_FILE).toBe(`${stateDir}/secrets/bootstrap-admin-token`);
+    expect(all.get("ai-quant")!.env.TITAN_PUSHGATEWAY_URL).toBe(`http://127.0.0.1:${stackPorts(1000).pushgateway}`);
+    expect([...all.values()].filter((a) => a.env.TITAN_BOOTSTRAP_TOKEN_FILE).map((a) => a.name)).toEqual(["console"]);
+    expect([...all.values()].filter((a) => a.env.TITAN_PUSHGATEWAY_URL).map((a) => a.name)).toEqual(["ai-quant"]);
+    expect(all.get("ai-quant")!.env.TITAN_HTTP_PORT).toBeUndefined();
+  });
+
+  it("restarts services (with a memory ceiling and a graceful stop) but runs ai-quant as a nightly job", () => {
+    const all = apps();
+    for (const service of ["brain", "execution", "console", "scavenger"]) {
+      const app = all.get(service)!;
+      expect(app.autorestart).toBe(true);
+      expect(app.max_memory_restart).toBe("300M");
+      expect(app.kill_timeout).toBeGreaterThanOrEqual(10_000);
+      expect(app.cron_restart).toBeUndefined();
+    }
+    expect(all.get("ai-quant")).toMatchObject({ autorestart: false, cron_restart: "0 0 * * *" });
+  });
+});
+
+describe("ecosystem.config.cjs on a single host", () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fixes only the seed port and loads .env and .env.<service> when present", () => {
+    dir = mkdtempSync(join(tmpdir(), "titan-ecosystem-"));
+    const file = join(dir, "ecosystem.config.cjs");
+    copyFileSync(ecosystem, file);
+    writeFileSync(join(dir, ".env"), "TITAN_ENV=production\n");
+    writeFileSync(join(dir, ".env.brain"), "TITAN_DATABASE_URL=postgres://titan_brain@db.internal/titan\n");
+    const apps = load(file, {});
+    const brain = apps.get("brain")!;
+    expect(brain.env).toEqual({ NODE_ENV: process.env.NODE_ENV ?? "production", TITAN_STATE_DIR: join(dir, ".titan"), TITAN_HTTP_PORT: "3100" });
+    expect(brain.args).toEqual([`--env-file=${join(dir, ".env")}`, `--env-file=${join(dir, ".env.brain")}`, join(dir, "dist", "services", "brain", "main.js")]);
+    expect(apps.get("console")!.args).toEqual([`--env-file=${join(dir, ".env")}`, join(dir, "dist", "services", "console", "main.js")]);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { renderAlertmanagerConfig } from "./alertmanager.js";
+import { stackPorts } from "./ports.js";
+import { renderPrometheusConfig } from "./prometheus.js";
+
+const parse = (text: string): Record<string, unknown> => JSON.parse(text.replace(/^#.*$/gm, "")) as Record<string, unknown>;
+
+interface ScrapeConfig {
+  job_name: string;
+  honor_labels?: boolean;
+  static_configs: Array<{ targets: string[]; labels?: Record<string, string> }>;
+}
+
+describe("the Prometheus config of the local stack", () => {
+  const config = parse(renderPrometheusConfig({ ports: stackPorts(), ruleDirs: ["/repo/alerts/rendered"] }));
+  const jobs = new Map((config.scrape_configs as ScrapeConfig[]).map((c) => [c.job_name, c]));
+
+  it("scrapes every service on its own port, labelled with the service", () => {
+    for (const [service, port] of [["brain", 3100], ["execution", 3002], ["console", 3001], ["scavenger", 8081]] as const) {
+      expect(jobs.get(service)?.static_configs).toEqual([{ targets: [`127.0.0.1:${port}`], labels: { service } }]);
+    }
+  });
+
+  it("scrapes every exporter, itself, Alertmanager and the Pushgateway (keeping pushed labels)", () => {
+    const targets = (job: string): string[] | undefined => jobs.get(job)?.static_configs[0]?.targets;
+    expect(targets("node")).toEqual(["127.0.0.1:9100"]);
+    expect(targets("postgres")).toEqual(["127.0.0.1:9187"]);
+    expect(targets("redis")).toEqual(["127.0.0.1:9121"]);
+    expect(targets("prometheus")).toEqual(["127.0.0.1:9090"]);
+    expect(targets("alertmanager")).toEqual(["127.0.0.1:9093"]);
+    expect(targets("pushgateway")).toEqual(["127.0.0.1:9091"]);
+    expect(jobs.get("pushgateway")?.honor_labels).toBe(true);
+    expect(jobs.size).toBe(10);
+  });
+
+  it("loads rendered alert rules by glob and alerts the local Alertmanager", () => {
+    expect(config.rule_files).toEqual(["/repo/alerts/rendered/*.yml", "/repo/alerts/rendered/*.yaml"]);
+    expect(config.alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ["127.0.0.1:9093"] }] }] });
+  });
+
+  it("follows the port offset", () => {
+    const moved = parse(renderPrometheusConfig({ ports: stackPorts(1000), ruleDirs: [] }));
+    const targets = (moved.scrape_configs as ScrapeConfig[]).flatMap((c) => c.static_configs[0]!.targets);
+    expect(targets).toContain("127.0.0.1:4100");
+    expect(targets).toContain("127.0.0.1:10187");
+  });
+});
+
+describe("the Alertmanager config of the local stack", () => {
+  const config = parse(renderAlertmanagerConfig()) as { route: { group_wait: string; routes: Array<{ receiver: string; matchers: string[] }> }; receivers: Array<{ name: string }> };
+
+  it("routes critical alerts to the page receiver and warnings to tickets", () => {
+    expect(config.route.routes).toEqual([
+      { receiver: "page", matchers: ['severity="critical"'] },
+      { receiver: "ticket", matchers: ['severity="warning"'] },
+    ]);
+    expect(config.receivers.map((r) => r.name).sort()).toEqual(["page", "review", "ticket"]);
+  });
+
+  it("groups quickly enough to leave room in the 5-minute detection budget", () => {
+    expect(config.route.group_wait).toBe("10s");
+  });
+});

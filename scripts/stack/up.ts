@@ -1,0 +1,280 @@
+// `stack up`: brings every component up (or leaves it running), waits until all are healthy and
+// prints where to reach them. Independent steps go on when one fails, so the final report names
+// every component that is not healthy, with the end of its log.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import { startRedis } from "../lib/local-servers.js";
+import { checkAlertmanagerConfig, renderAlertmanagerConfig } from "./alertmanager.js";
+import { ensureCertificateAuthority } from "./ca.js";
+import { entryUrl, stackComponents, statusTargets, tailOf, type Component, type DaemonName } from "./components.js";
+import { requireFreePort, type StackContext } from "./context.js";
+import { alertmanagerConfigFile, daemonSpecs, prometheusConfigFile } from "./daemons.js";
+import { nginxPid, startNginx, testNginxConfig, writeNginxConfig } from "./nginx.js";
+import { listPm2, PM2_APPS, startApps, type Pm2App } from "./pm2.js";
+import { applyClientAuth, ensurePostgres, provisionStackDatabase } from "./postgres.js";
+import { ensureDaemon, runningPid, STACK_MEMBER_ENV } from "./processes.js";
+import type { Progress } from "./progress.js";
+import { checkPrometheusConfig, renderPrometheusConfig, writeIfChanged } from "./prometheus.js";
+import { ensureSecrets } from "./secrets.js";
+import { ensureLayout, writeManifest, type StackLayout } from "./state.js";
+
+export interface UpOptions {
+  readonly healthTimeoutMs: number;
+}
+
+/** Alertmanager before Prometheus, so the first alerts have somewhere to go. */
+const DAEMON_ORDER: readonly DaemonName[] = ["pushgateway", "alertmanager", "prometheus", "node-exporter", "postgres-exporter", "redis-exporter"];
+
+const startDaemon = async (ctx: StackContext, name: DaemonName, port: number, reload: boolean): Promise<string> => {
+  const spec = daemonSpecs(ctx.layout, ctx.ports)[name];
+  const running = runningPid(spec.pidFile, spec.executable);
+  if (running !== undefined) {
+    if (reload) process.kill(running, "SIGHUP"); // Prometheus and Alertmanager re-read their configuration
+    return reload ? `running (pid ${running}), configuration reloaded` : `already running (pid ${running})`;
+  }
+  await requireFreePort(name, port);
+  const { pid } = ensureDaemon(spec);
+  return `started on 127.0.0.1:${port} (pid ${pid})`;
+};
+
+/** Writes and validates a daemon's configuration; says whether it changed. */
+const configure = (name: DaemonName, ctx: StackContext): boolean => {
+  const { layout, ports } = ctx;
+  if (name === "alertmanager") {
+    const file = alertmanagerConfigFile(layout);
+    const changed = writeIfChanged(file, renderAlertmanagerConfig());
+    checkAlertmanagerConfig(file);
+    return changed;
+  }
+  if (name === "prometheus") {
+    const file = prometheusConfigFile(layout);
+    const changed = writeIfChanged(file, renderPrometheusConfig({ ports, ruleDirs: [join(layout.repoDir, "alerts", "rendered")] }));
+    checkPrometheusConfig(file);
+    return changed;
+  }
+  return false;
+};
+
+/**
+ * Redis rewrites its process title over its environment, wiping the stack marker: put the stack's
+ * folder into the title instead, so `down` and CI still recognise an orphaned Redis as the stack's.
+ */
+const nameRedisProcess = async (port: number, dir: string): Promise<void> => {
+  const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    await client.call("CONFIG", "SET", "proc-title-template", `{title} {listen-addr} {server-mode} ${dir}/`);
+  } finally {
+    client.disconnect();
+  }
+};
+
+const missingBuilds = (layout: StackLayout, apps: readonly Pm2App[]): Pm2App[] => apps.filter((app) => !existsSync(join(layout.repoDir, "dist", "services", app, "main.js")));
+
+/** A service PM2 has restarted this often without it ever becoming ready is crash-looping: stop waiting for it. */
+const CRASH_LOOP_RESTARTS = 5;
+const CRASH_CHECK_INTERVAL_MS = 3_000;
+
+/**
+ * Polls every component until healthy or the deadline; returns the last verdict of those that never
+ * were. `crashLooping` names components not worth waiting for any longer, with the reason.
+ */
+const waitHealthy = async (components: readonly Component[], progress: Progress, timeoutMs: number, crashLooping: () => Map<string, string>): Promise<Map<string, string>> => {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Map(components.filter((c) => c.probe).map((c) => [c.name, c]));
+  const lastDetail = new Map<string, string>();
+  const gaveUp = new Map<string, string>();
+  const startedS = progress.elapsedSeconds();
+  let nextCrashCheckMs = Date.now() + CRASH_CHECK_INTERVAL_MS;
+  while (pending.size > 0 && Date.now() < deadline) {
+    if (Date.now() >= nextCrashCheckMs) {
+      nextCrashCheckMs = Date.now() + CRASH_CHECK_INTERVAL_MS;
+      for (const [name, reason] of crashLooping()) {
+        if (!pending.delete(name)) continue;
+        gaveUp.set(name, `${reason}; last probe: ${lastDetail.get(name) ?? "none"}`);
+      }
+    }
+    await Promise.all(
+      [...pending.values()].map(async (c) => {
+        const verdict = await c.probe!(2_000);
+        if (verdict.healthy) {
+          pending.delete(c.name);
+          progress.line(c.name, `healthy (${(progress.elapsedSeconds() - startedS).toFixed(1)} s into the wait)`);
+        } else {
+          lastDetail.set(c.name, verdict.detail);
+        }
+      }),
+    );
+    if (pending.size > 0) await sleep(250);
+  }
+  return new Map([...gaveUp, ...[...pending.keys()].map((name) => [name, `not healthy after ${(timeoutMs / 1000).toFixed(0)} s: ${lastDetail.get(name) ?? "not probed"}`] as const)]);
+};
+
+export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions): Promise<number> => {
+  const { layout, ports } = ctx;
+  ensureLayout(layout);
+  // Marks every process started from here on as a member of this stack (see processes.ts).
+  process.env[STACK_MEMBER_ENV] = layout.root;
+  progress.line("state", `${layout.root}${ctx.portOffset !== 0 ? ` (ports offset by ${ctx.portOffset})` : ""}`);
+
+  const failed = new Set<string>();
+  const fail = (component: string, message: string): void => {
+    failed.add(component);
+    progress.fail(component, message);
+  };
+  /** A step whose failure marks its component failed; the value is undefined then. */
+  const step = async <T>(component: string, run: () => Promise<T> | T, describe: (value: T) => string): Promise<T | undefined> => {
+    const value = await progress.step(component, run, describe);
+    if (value === undefined) failed.add(component);
+    return value;
+  };
+
+  const secrets = await step("secrets", () => ensureSecrets(layout.secretsDir), (r) => (r.created.length > 0 ? `created ${r.created.length} secret files (0600)` : "reused"));
+  const ca = await step("ca", () => ensureCertificateAuthority(layout.caDir), (r) => (r.created.length > 0 ? `created ${r.created.join(" and ")}` : "reused"));
+
+  const pg = await step(
+    "postgres",
+    async () => {
+      const { server, started } = await ensurePostgres(layout.pgDir, ports.postgres).catch(async (err: Error) => {
+        await requireFreePort("postgres", ports.postgres); // a clearer reason when the port is the problem
+        throw err;
+      });
+      await applyClientAuth(server);
+      return { server, started };
+    },
+    (r) => (r.started ? `started on 127.0.0.1:${ports.postgres} (SCRAM logins for titan_* roles)` : "already running"),
+  );
+  if (pg && secrets) {
+    await step(
+      "database",
+      async () => {
+        await provisionStackDatabase(pg.server, secrets.secrets.databasePasswords, () => undefined);
+        return true;
+      },
+      () => "titan provisioned (service roles and schemas, audit and auth migrated)",
+    );
+  } else {
+    fail("database", "not provisioned: PostgreSQL or the secrets are not available");
+  }
+
+  await step(
+    "redis",
+    async () => {
+      const pid = runningPid(join(layout.redisDir, "redis.pid"), "redis-server");
+      if (pid === undefined) {
+        await requireFreePort("redis", ports.redis);
+        await startRedis({ dir: layout.redisDir, port: ports.redis, appendOnly: true });
+      }
+      await nameRedisProcess(ports.redis, layout.redisDir);
+      return pid === undefined ? `started on 127.0.0.1:${ports.redis} (append-only, noeviction)` : `already running (pid ${pid})`;
+    },
+    (s) => s,
+  );
+
+  const catalogue = new Map(stackComponents(layout, ports).map((c) => [c.name, c]));
+  for (const name of DAEMON_ORDER) {
+    await step(
+      name,
+      async () => {
+        const changed = configure(name, ctx);
+        const started = await startDaemon(ctx, name, catalogue.get(name)!.port!, changed);
+        return name === "prometheus" || name === "alertmanager" ? `${started}; configuration valid (${name === "prometheus" ? "promtool" : "amtool"})` : started;
+      },
+      (s) => s,
+    );
+  }
+
+  if (ca) {
+    await step(
+      "nginx",
+      async () => {
+        const opts = {
+          ports,
+          paths: { dir: layout.nginxDir, logsDir: layout.logsDir, serverCert: ca.files.serverCert, serverKey: ca.files.serverKey },
+          ...(process.getuid?.() === 0 ? { workerUser: "nobody nogroup" } : {}),
+        };
+        const { changed } = writeNginxConfig(opts);
+        testNginxConfig(opts);
+        if (nginxPid(layout.nginxDir) === undefined) {
+          await requireFreePort("nginx (https)", ports.nginxHttps);
+          await requireFreePort("nginx (http)", ports.nginxHttp);
+        }
+        const { pid, started } = startNginx(opts, changed || ca.created.length > 0);
+        return started ? `started on https://localhost:${ports.nginxHttps} (pid ${pid}, TLS 1.3; http ${ports.nginxHttp} redirects)` : `already running (pid ${pid})`;
+      },
+      (s) => s,
+    );
+  } else {
+    fail("nginx", "not started: no certificate");
+  }
+
+  const blockers = (["postgres", "database", "redis", "secrets"] as const).filter((need) => failed.has(need));
+  const unbuilt = missingBuilds(layout, PM2_APPS);
+  for (const app of unbuilt) fail(app, `not built: dist/services/${app}/main.js is missing (run npm run build)`);
+  const apps = PM2_APPS.filter((app) => !unbuilt.includes(app));
+  if (blockers.length > 0) {
+    for (const app of apps) fail(app, `not started: ${blockers.join(", ")} not available`);
+  } else if (apps.length > 0) {
+    const started = await progress.step(
+      "pm2",
+      () => startApps(layout, ctx.portOffset, apps),
+      (r) => [r.started.length ? `started ${r.started.join(", ")}` : "", r.restarted.length ? `restarted ${r.restarted.join(", ")}` : "", r.running.length ? `already under PM2: ${r.running.join(", ")}` : ""].filter(Boolean).join("; "),
+    );
+    if (started === undefined) for (const app of apps) failed.add(app);
+  }
+
+  const pm2Ids = Object.fromEntries(listPm2(layout, ctx.portOffset).map((p) => [p.name, p.id]));
+  const components = stackComponents(layout, ports, pm2Ids);
+  writeManifest(layout, {
+    version: 1,
+    state: "up",
+    root: layout.root,
+    repoDir: layout.repoDir,
+    portOffset: ctx.portOffset,
+    updatedAt: new Date().toISOString(),
+    caFile: join(layout.caDir, "ca.crt"),
+    pm2Home: layout.pm2Dir,
+    components: components.map(({ probe: _probe, ...c }) => c),
+    statusTargets: statusTargets(layout, ports),
+  });
+
+  const awaited = components.filter((c) => c.probe && !failed.has(c.name));
+  progress.line("health", `waiting up to ${(opts.healthTimeoutMs / 1000).toFixed(0)} s for ${awaited.length} components`);
+  const crashLooping = (): Map<string, string> =>
+    new Map(listPm2(layout, ctx.portOffset).filter((p) => p.restarts >= CRASH_LOOP_RESTARTS).map((p) => [p.name, `crash-looping under PM2 (${p.restarts} restarts)`]));
+  const unhealthy = await waitHealthy(awaited, progress, opts.healthTimeoutMs, crashLooping);
+  const quant = listPm2(layout, ctx.portOffset).find((p) => p.name === "ai-quant");
+  // The job runs once on start; a run that already failed is reported, one still running is fine.
+  if (quant && (quant.status === "errored" || (quant.status === "stopped" && (quant.exitCode ?? 0) !== 0))) {
+    unhealthy.set("ai-quant", `the job failed: PM2 status ${quant.status} (exit ${quant.exitCode ?? "?"})`);
+  }
+
+  for (const [name, detail] of unhealthy) {
+    const component = components.find((c) => c.name === name);
+    fail(name, `${detail}${component?.healthUrl ? ` (${component.healthUrl})` : ""}`);
+    if (component) for (const l of tailOf(component.logFile)) process.stdout.write(`    | ${l}\n`);
+  }
+
+  const seconds = progress.elapsedSeconds().toFixed(1);
+  if (failed.size === 0) {
+    process.stdout.write(
+      [
+        "",
+        `Titan is up: every component healthy after ${seconds} s. Trust ${join(layout.caDir, "ca.crt")} in your browser or client.`,
+        `  console        ${entryUrl(ports)}`,
+        `  APIs           ${entryUrl(ports, "/api/brain/")}  /api/execution/  /api/scavenger/`,
+        `  prometheus     http://127.0.0.1:${ports.prometheus}/`,
+        `  alertmanager   http://127.0.0.1:${ports.alertmanager}/`,
+        `  pushgateway    http://127.0.0.1:${ports.pushgateway}/`,
+        "  status: npm run status (or npm run stack -- status)    stop: npm stop",
+        "",
+      ].join("\n"),
+    );
+    return 0;
+  }
+  const stop = `${layout.root === join(layout.repoDir, ".titan") ? "" : `TITAN_STACK_DIR=${layout.root} `}${ctx.portOffset !== 0 ? `TITAN_STACK_PORT_OFFSET=${ctx.portOffset} ` : ""}npm stop`;
+  process.stdout.write(`\nTitan is NOT fully up after ${seconds} s: ${[...failed].join(", ")} failed (see above). Logs: ${layout.logsDir}. Stop everything with: ${stop}\n`);
+  return 1;
+};

@@ -1,0 +1,141 @@
+// The whole local stack, as `npm start` runs it, in a scratch state folder with every port offset so
+// it never meets a developer's stack on the fixed ports: up, healthy, a second up that changes
+// nothing, status, then down leaving no process behind.
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
+import { request } from "node:https";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { stackPorts, type StackPorts } from "../../scripts/stack/ports.js";
+import { findStackProcesses, isPortFree } from "../../scripts/stack/processes.js";
+import type { StackManifest } from "../../scripts/stack/state.js";
+import { REPO_DIR } from "../../scripts/stack/state.js";
+
+const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
+let stackDir: string;
+let ports: StackPorts;
+let env: NodeJS.ProcessEnv;
+
+const run = (cmd: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> =>
+  new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { cwd: REPO_DIR, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolveRun({ code: code ?? -1, output });
+    });
+  });
+
+const stack = (command: string, timeoutMs = 240_000) => run(TSX, ["scripts/stack.ts", command, ...(command === "up" ? ["--timeout", "180"] : [])], timeoutMs);
+
+const get = (path: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolveGet, reject) => {
+    const req = request({ host: "127.0.0.1", servername: "localhost", port: ports.nginxHttps, path, ca: readFileSync(join(stackDir, "ca", "ca.crt")), agent: false }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => resolveGet({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+
+const allPortsFree = async (candidate: StackPorts): Promise<boolean> => (await Promise.all(Object.values(candidate).map(isPortFree))).every(Boolean);
+
+const fingerprint = (): string =>
+  ["secrets/service-token-secret", "secrets/db-password-brain", "ca/ca.crt", "ca/server.crt", "pg/postmaster.pid", "redis/redis.pid", "nginx/nginx.pid"].map((f) => readFileSync(join(stackDir, f), "utf8")).join("|");
+
+let firstUp: { code: number; output: string };
+
+beforeAll(async () => {
+  const parent = mkdtempSync(join(inject("scratchDir"), "stack-e2e-"));
+  chmodSync(parent, 0o755); // PostgreSQL runs as the postgres user and must reach its data folder
+  stackDir = join(parent, ".titan");
+  let offset: number | undefined;
+  for (const candidate of [1000, 2000, 3000, 4000, 5000, 6000]) {
+    if (await allPortsFree(stackPorts(candidate))) {
+      offset = candidate;
+      break;
+    }
+  }
+  if (offset === undefined) throw new Error("no free port range for the stack under test");
+  ports = stackPorts(offset);
+  env = { ...process.env, TITAN_STACK_DIR: stackDir, TITAN_STACK_PORT_OFFSET: String(offset), TITAN_STATE_DIR: stackDir };
+
+  // The stack runs the compiled services; TITAN_E2E_SKIP_BUILD=1 reuses a build made just before.
+  if (process.env.TITAN_E2E_SKIP_BUILD !== "1") {
+    const build = await run("npm", ["run", "build"], 600_000);
+    expect(build.code, build.output).toBe(0);
+  }
+  firstUp = await stack("up");
+}, 900_000);
+
+afterAll(async () => {
+  if (stackDir) await stack("down", 120_000);
+}, 180_000);
+
+describe("the local stack", () => {
+  it("comes up with every component healthy and says where to find them", () => {
+    expect(firstUp.code, firstUp.output).toBe(0);
+    expect(firstUp.output).toMatch(/Titan is up: every component healthy after [\d.]+ s/);
+    expect(firstUp.output).toContain(`https://localhost:${ports.nginxHttps}/`);
+    expect(firstUp.output).toContain(`http://127.0.0.1:${ports.prometheus}/`);
+  });
+
+  it("records what runs where in stack.json", () => {
+    const manifest = JSON.parse(readFileSync(join(stackDir, "stack.json"), "utf8")) as StackManifest;
+    expect(manifest.state).toBe("up");
+    expect(manifest.components.map((c) => c.name).sort()).toEqual(
+      ["ai-quant", "alertmanager", "brain", "console", "execution", "nginx", "node-exporter", "postgres", "postgres-exporter", "prometheus", "pushgateway", "redis", "redis-exporter", "scavenger"].sort(),
+    );
+    expect(manifest.components.find((c) => c.name === "brain")?.port).toBe(ports.brain);
+  });
+
+  it("serves the console and the APIs through the TLS entry point, and hides /metrics", async () => {
+    expect((await get("/healthz")).status).toBe(200);
+    expect((await get("/health/ready")).status).toBe(200);
+    for (const service of ["brain", "execution", "scavenger"]) expect((await get(`/api/${service}/health/ready`)).status, service).toBe(200);
+    expect((await get("/metrics")).status).toBe(404);
+    expect((await get("/api/brain/metrics")).status).toBe(404);
+  });
+
+  it("has Prometheus scraping every service and exporter", async () => {
+    const deadline = Date.now() + 45_000;
+    let health: Record<string, string> = {};
+    while (Date.now() < deadline) {
+      const body = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: { job: string }; health: string }> } };
+      health = Object.fromEntries(body.data.activeTargets.map((t) => [t.labels.job, t.health]));
+      if (Object.keys(health).length === 10 && Object.values(health).every((h) => h === "up")) break;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    expect(health).toEqual({ alertmanager: "up", brain: "up", console: "up", execution: "up", node: "up", postgres: "up", prometheus: "up", pushgateway: "up", redis: "up", scavenger: "up" });
+  }, 60_000);
+
+  it("reports every component healthy in status and in titanctl status", async () => {
+    const status = await stack("status", 60_000);
+    expect(status.code, status.output).toBe(0);
+    const titanctl = await run("node", ["bin/titanctl.mjs", "status"], 60_000, { TITAN_API_URL: `https://127.0.0.1:${ports.nginxHttps}` });
+    expect(titanctl.code, titanctl.output).toBe(0);
+  }, 120_000);
+
+  it("reuses its state on a second up and leaves running components alone", async () => {
+    const before = fingerprint();
+    const again = await stack("up");
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).not.toMatch(/started on|created/);
+    expect(again.output).toMatch(/already under PM2: brain, execution, console, scavenger/);
+    expect(fingerprint()).toBe(before);
+  }, 300_000);
+
+  it("stops on down leaving no process and no listening port behind", async () => {
+    const down = await stack("down", 120_000);
+    expect(down.code, down.output).toBe(0);
+    expect(findStackProcesses(stackDir)).toEqual([]);
+    expect(await allPortsFree(ports)).toBe(true);
+    const again = await stack("down", 120_000);
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toContain("Nothing was running");
+  }, 300_000);
+});
