@@ -58,8 +58,8 @@ export const probe = (target: StatusTarget, opts: { caFile?: string; timeoutMs: 
         const client = new pg.Client({ connectionString: withPassword(target.url, password), connectionTimeoutMillis: opts.timeoutMs });
         try {
           await client.connect();
-          const { rows } = await client.query<{ v: string }>("SHOW server_version");
-          return `PostgreSQL ${rows[0]?.v ?? "?"} at ${new URL(target.url).host}`;
+          const { rows } = await client.query<{ server_version: string }>("SHOW server_version");
+          return `PostgreSQL ${rows[0]?.server_version ?? "?"} at ${new URL(target.url).host}`;
         } finally {
           await client.end().catch(() => undefined);
         }
