@@ -55,7 +55,7 @@ export class ApiError extends Error {
 /** Sends a request and parses JSON; a non-2xx answer becomes an ApiError carrying the problem's detail. */
 export const callJson = async <T>(url: string, opts: RequestOptions = {}): Promise<T> => {
   const answer = await send(url, opts);
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = answer.body.length > 0 ? JSON.parse(answer.body) : undefined;
   } catch {

@@ -27,7 +27,7 @@ export const serviceEnv = (service: ServiceName, db: Pick<TestDatabase, "url" | 
   return {
     PATH: process.env.PATH,
     TITAN_ENV: "test",
-    TITAN_LOG_LEVEL: "warn",
+    TITAN_LOG_LEVEL: "error",
     TITAN_HTTP_HOST: "127.0.0.1",
     TITAN_HTTP_PORT: "0",
     TITAN_DATABASE_URL: url.toString(),
