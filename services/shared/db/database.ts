@@ -65,6 +65,10 @@ export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, 
     query: (statement, sql, params) => timed(pool, statement, sql, params),
     async transaction(fn) {
       const client = await pool.connect();
+      // A connection dropped mid-transaction emits "error" on the client; unheard, it would crash the
+      // process. The failing query rejects anyway, and the pool discards the client on release.
+      const ignore = (): void => undefined;
+      client.on("error", ignore);
       try {
         await timed(client, "begin", "BEGIN");
         const result = await fn({ client, query: (statement, sql, params) => timed(client, statement, sql, params) });
@@ -74,6 +78,7 @@ export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, 
         await client.query("ROLLBACK").catch(() => undefined);
         throw err;
       } finally {
+        client.off("error", ignore);
         client.release();
       }
     },

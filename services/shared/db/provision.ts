@@ -3,6 +3,7 @@
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { SERVICE_NAMES, SERVICES, snakeName, type ServiceName } from "../../../ops/services.js";
+import { MESSAGING_MIGRATIONS_TABLE, messagingMigrationsDir } from "../messaging/index.js";
 import { migrateSchema } from "./migrate.js";
 
 export const roleFor = (service: ServiceName): string => `titan_${snakeName(service)}`;
@@ -98,9 +99,6 @@ export const provisionDatabase = async (opts: ProvisionOptions): Promise<void> =
   }
 };
 
-/** The outbox, inbox and dead-letter tables every service keeps in its own schema. */
-export const messagingMigrationsDir = (): string => fileURLToPath(new URL("../messaging/migrations", import.meta.url));
-
 /**
  * Migrates one service's schema, connected as that service's role: first the shared messaging tables
  * (tracked in their own table), then the service's own migrations.
@@ -108,7 +106,7 @@ export const messagingMigrationsDir = (): string => fileURLToPath(new URL("../me
 export const migrateService = async (service: ServiceName, connection: string | pg.ClientConfig, log?: (line: string) => void): Promise<string[]> => {
   const schema = SERVICES[service].schema;
   const logOpt = log ? { log } : {};
-  const messaging = await migrateSchema({ connection, schema, dir: messagingMigrationsDir(), table: "schema_migrations_messaging", ...logOpt });
+  const messaging = await migrateSchema({ connection, schema, dir: messagingMigrationsDir(), table: MESSAGING_MIGRATIONS_TABLE, ...logOpt });
   const own = await migrateSchema({ connection, schema, dir: serviceMigrationsDir(service), ...logOpt });
   return [...messaging, ...own];
 };

@@ -1,0 +1,77 @@
+// The producing side of the transactional outbox: a message is a row written in the same
+// transaction as the state change it announces, so both happen or neither does. The relay publishes it.
+import type { Database, Queryable } from "../db/database.js";
+import { faultPoint } from "../faults.js";
+import { MAX_ENVELOPE_CHARS, streamNameProblem } from "./entry.js";
+import { guardCheckedOutClient } from "./pg-guard.js";
+import { InvalidMessageError, MESSAGING_FAULT_POINTS, isUuid, type Envelope, type MessageValidator, type StreamResolver } from "./types.js";
+
+/** NOTIFY channel of a schema's outbox (channels are per database, schemas share one). */
+export const outboxChannel = (schema: string): string => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`unsafe schema name for an outbox channel: ${schema}`);
+  return `titan_outbox_${schema}`;
+};
+
+export interface EnqueueOptions {
+  /** Contracts' validator: an envelope it rejects is refused before anything is written. */
+  readonly validate?: MessageValidator;
+}
+
+/**
+ * Writes `envelope` to the outbox of the schema `tx` works in, to be published to `stream`, and
+ * notifies the relay, which PostgreSQL delivers only if and when the transaction commits.
+ */
+export const enqueueInTransaction = async (tx: Queryable, envelope: Envelope, stream: string, opts: EnqueueOptions = {}): Promise<void> => {
+  const streamProblem = streamNameProblem(stream);
+  if (streamProblem !== null) throw new InvalidMessageError(streamProblem);
+  let checked = envelope;
+  if (opts.validate) {
+    const result = opts.validate(envelope);
+    if (!result.ok) throw new InvalidMessageError(result.reason);
+    checked = result.envelope;
+  }
+  if (!isUuid(checked.id)) throw new InvalidMessageError(`envelope id ${JSON.stringify(checked.id)} is not a UUID`);
+  if (typeof checked.type !== "string" || checked.type.length === 0) throw new InvalidMessageError("envelope type must be a non-empty string");
+  const json = JSON.stringify(checked);
+  if (json.length > MAX_ENVELOPE_CHARS) throw new InvalidMessageError(`envelope is ${json.length} characters, over the ${MAX_ENVELOPE_CHARS} limit`);
+  await tx.query(
+    "messaging_outbox_enqueue",
+    `WITH queued AS (
+       INSERT INTO outbox (id, stream, type, envelope) VALUES ($1, $2, $3, $4::jsonb) RETURNING 1
+     )
+     SELECT pg_notify('titan_outbox_' || current_schema(), '') FROM queued`,
+    [checked.id, stream, checked.type, json],
+  );
+};
+
+/** Enqueues in the transaction at hand; the stream defaults to the producer's resolver. */
+export type Publish = (envelope: Envelope, stream?: string) => Promise<void>;
+
+export interface OutboxProducerOptions {
+  readonly db: Database;
+  readonly resolveStream: StreamResolver;
+  readonly validate?: MessageValidator;
+  /** Called after each commit that enqueued something (e.g. a same-process relay's `wake`). */
+  readonly afterCommit?: () => void;
+}
+
+/** Runs state changes and the messages they emit as one transaction. */
+export class OutboxProducer {
+  constructor(private readonly opts: OutboxProducerOptions) {}
+
+  async transaction<T>(fn: (tx: Queryable, publish: Publish) => Promise<T>): Promise<T> {
+    let enqueued = 0;
+    const result = await this.opts.db.transaction((tx) => {
+      guardCheckedOutClient(tx.client);
+      return fn(tx, async (envelope, stream) => {
+        const target = stream ?? this.opts.resolveStream(envelope);
+        await enqueueInTransaction(tx, envelope, target, this.opts.validate ? { validate: this.opts.validate } : {});
+        enqueued += 1;
+      });
+    });
+    // Committed, not yet published: the relay must find these rows even if the process dies here.
+    faultPoint(MESSAGING_FAULT_POINTS.producerAfterCommitBeforePublish);
+    if (enqueued > 0) this.opts.afterCommit?.();
+    return result;
+  }
+}
