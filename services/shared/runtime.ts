@@ -18,6 +18,8 @@ import { ServiceMetrics } from "./metrics.js";
 export interface ServiceContext<S extends ServiceName = ServiceName> {
   readonly service: S;
   readonly config: ServiceConfig<S>;
+  /** This process's stable name (consumer name in stream groups, instance label). */
+  readonly instanceId: string;
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly clock: Clock;
@@ -97,7 +99,7 @@ export const runService = async <S extends ServiceName>(def: ServiceDefinition<S
     stoppers.push(async () => void redis.disconnect());
 
     const authenticator = createAuthenticator({ db, serviceTokenSecret: common.serviceTokenSecret, clock });
-    const ctx: ServiceContext<S> = { service: def.service, config, logger, metrics, clock, db, redis, authenticator };
+    const ctx: ServiceContext<S> = { service: def.service, config, instanceId: common.instanceId, logger, metrics, clock, db, redis, authenticator };
 
     const app = await buildHttpServer({
       service: def.service,

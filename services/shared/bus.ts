@@ -1,0 +1,65 @@
+// The typed bus: contracts' envelopes over the exactly-once messaging layer. Services publish inside
+// the transaction of the state change that causes the message and subscribe by message type.
+import type { ServiceName } from "../../ops/services.js";
+import type { Clock } from "./clock.js";
+import { makeEnvelope, streamOf, validateEnvelope, type Envelope, type EnvelopeOf, type MessageOf, type MessageType } from "./contracts/index.js";
+import type { Queryable } from "./db/database.js";
+import { StreamConsumer, enqueueInTransaction, type Delivery, type MessageValidator } from "./messaging/index.js";
+import type { ServiceContext, Stopper } from "./runtime.js";
+
+export interface PublishOptions {
+  readonly source: ServiceName;
+  readonly clock: Clock;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  /** A deterministic id makes a replayed publish collapse into the first one downstream. */
+  readonly id?: string;
+}
+
+/** Writes a message to the outbox in the caller's transaction; it is published after the commit. */
+export const publishInTransaction = async <T extends MessageType>(tx: Queryable, type: T, payload: MessageOf<T>, opts: PublishOptions): Promise<EnvelopeOf<T>> => {
+  const envelope = makeEnvelope(type, payload, opts);
+  await enqueueInTransaction(tx, envelope, streamOf(type), { validate: contractValidator });
+  return envelope;
+};
+
+/** Contracts' validator in the messaging layer's shape. */
+export const contractValidator: MessageValidator = (raw) => {
+  const result = validateEnvelope(raw);
+  return result.ok ? { ok: true, envelope: result.envelope } : { ok: false, reason: result.reason };
+};
+
+export type TypedHandler = (envelope: Envelope, tx: Queryable, delivery: Delivery) => Promise<void>;
+
+export interface SubscribeOptions {
+  /** Message types to receive; their streams are read by one consumer. */
+  readonly types: readonly MessageType[];
+  readonly handler: TypedHandler;
+  readonly maxAttempts?: number;
+}
+
+/**
+ * Starts a consumer in the service's group. Messages of other types arriving on the same streams are
+ * acknowledged without running the handler. Returns its stop function.
+ */
+export const subscribe = <S extends ServiceName>(ctx: ServiceContext<S>, opts: SubscribeOptions): Stopper => {
+  const wanted = new Set<string>(opts.types);
+  const consumer = new StreamConsumer({
+    db: ctx.db,
+    redis: ctx.redis,
+    service: ctx.service,
+    consumer: ctx.instanceId,
+    streams: [...new Set(opts.types.map(streamOf))],
+    validate: contractValidator,
+    handler: async (envelope, tx, delivery) => {
+      if (wanted.has(envelope.type)) await opts.handler(envelope as Envelope, tx, delivery);
+    },
+    clock: ctx.clock,
+    metrics: ctx.metrics,
+    logger: ctx.logger,
+    ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
+  });
+  // Not awaited: while Redis is down start() waits, and the service must still boot and report unready.
+  void consumer.start().catch((err: unknown) => ctx.logger.error({ err }, "stream consumer failed to start"));
+  return () => consumer.stop();
+};
