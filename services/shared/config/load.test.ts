@@ -1,7 +1,7 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, boolVar, configKey, durationMsVar, enumVar, intVar, loadConfig, parseDurationMs, pathVar, portVar, stringVar, urlVar } from "./index.js";
 
 const SPEC = [
@@ -32,8 +32,15 @@ const problemsOf = (env: Record<string, string>): readonly string[] => {
   throw new Error("expected loading to fail");
 };
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 const tempFile = (content: string): string => {
-  const path = join(mkdtempSync(join(tmpdir(), "titan-config-")), "secret");
+  const dir = mkdtempSync(join(tmpdir(), "titan-config-"));
+  tempDirs.push(dir);
+  const path = join(dir, "secret");
   writeFileSync(path, content);
   return path;
 };

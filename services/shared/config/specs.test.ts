@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
 import { SERVICES, SERVICE_NAMES } from "../../../ops/services.js";
 import { loadServiceConfig, loadTitanctlConfig, serviceConfigSpec, withPassword, type ConfigError, type ServiceConfig } from "./index.js";
 
@@ -32,6 +32,16 @@ const COMMON_NAMES = [
   "TITAN_RATE_LIMIT_PER_MINUTE",
   "TITAN_BODY_LIMIT_BYTES",
 ];
+
+const scratchDirs: string[] = [];
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+const scratchDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+};
 
 describe("service configuration", () => {
   it("gives every service the common variables, plus its own extras", () => {
@@ -109,7 +119,7 @@ describe("service configuration", () => {
 
 describe("titanctl configuration", () => {
   it("defaults to the local entry point and CA", () => {
-    const dir = mkdtempSync(join(tmpdir(), "titanctl-"));
+    const dir = scratchDir("titanctl-");
     expect(loadTitanctlConfig({ TITAN_STATE_DIR: dir })).toEqual({
       apiUrl: "https://127.0.0.1:8443",
       token: undefined,
@@ -122,7 +132,7 @@ describe("titanctl configuration", () => {
   });
 
   it("falls back to the bootstrap admin token file, and prefers TITAN_TOKEN", () => {
-    const dir = mkdtempSync(join(tmpdir(), "titanctl-"));
+    const dir = scratchDir("titanctl-");
     mkdirSync(join(dir, "secrets"));
     writeFileSync(join(dir, "secrets", "bootstrap-admin-token"), "bootstrap-token-value\n", { mode: 0o600 });
     expect(loadTitanctlConfig({ TITAN_STATE_DIR: dir })).toMatchObject({ token: "bootstrap-token-value", tokenSource: "bootstrap-file" });
@@ -141,7 +151,7 @@ describe("loadServiceConfigOrExit in a real process", () => {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
   it("exits 1 and prints one line per problem, nothing else", () => {
-    const script = join(mkdtempSync(join(tmpdir(), "titan-exit-")), "main.ts");
+    const script = join(scratchDir("titan-exit-"), "main.ts");
     const entry = join(repoRoot, "services/shared/config/index.ts");
     writeFileSync(script, `import { loadServiceConfigOrExit } from ${JSON.stringify(entry)};\nloadServiceConfigOrExit("brain");\nconsole.log("started");\n`);
     const child = spawnSync(process.execPath, ["--import", "tsx", script], {
