@@ -104,6 +104,8 @@ export interface RedisOptions {
   readonly port: number;
   /** Append-only persistence with fsync every second: Redis is transport, but a restart must not drop a stream. */
   readonly appendOnly?: boolean;
+  /** Number of logical databases; tests give each file its own so fixed stream names never collide. */
+  readonly databases?: number;
 }
 
 export const startRedis = async (opts: RedisOptions): Promise<RedisServer> => {
@@ -120,6 +122,7 @@ export const startRedis = async (opts: RedisOptions): Promise<RedisServer> => {
     "--maxmemory-policy", "noeviction",
     "--appendonly", opts.appendOnly === false ? "no" : "yes",
     "--appendfsync", "everysec",
+    ...(opts.databases !== undefined ? ["--databases", String(opts.databases)] : []),
   ];
   const res = spawnSync("redis-server", args, { encoding: "utf8" });
   if (res.status !== 0) throw new Error(`redis-server failed: ${res.stderr}${res.stdout}`);

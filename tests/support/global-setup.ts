@@ -6,6 +6,7 @@ import { join } from "node:path";
 import getPort from "get-port";
 import type { TestProject } from "vitest/node";
 import { startPostgres, startRedis, stopPostgres, stopRedis } from "../../scripts/lib/local-servers.js";
+import { REDIS_TEST_DATABASES } from "./redis-databases.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,7 +25,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const pgDir = join(scratchDir, "pg");
   const redisDir = join(scratchDir, "redis");
   const pg = await startPostgres({ dataDir: pgDir, port: pgPort, durable: false });
-  const redis = await startRedis({ dir: redisDir, port: redisPort, appendOnly: false });
+  const redis = await startRedis({ dir: redisDir, port: redisPort, appendOnly: false, databases: REDIS_TEST_DATABASES });
   project.provide("postgresAdminUrl", pg.url("postgres"));
   project.provide("redisUrl", redis.url);
   project.provide("scratchDir", scratchDir);

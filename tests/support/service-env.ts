@@ -19,7 +19,7 @@ export interface ServiceEnvOptions {
   readonly stateDir?: string;
 }
 
-export const serviceEnv = (service: ServiceName, db: Pick<TestDatabase, "url" | "name">, opts: ServiceEnvOptions = {}): NodeJS.ProcessEnv => {
+export const serviceEnv = (service: ServiceName, db: Pick<TestDatabase, "url" | "name"> & { readonly redisUrl?: string }, opts: ServiceEnvOptions = {}): NodeJS.ProcessEnv => {
   const url = new URL(opts.postgresUrl ?? db.url);
   url.username = roleFor(service);
   url.pathname = `/${db.name}`;
@@ -31,7 +31,7 @@ export const serviceEnv = (service: ServiceName, db: Pick<TestDatabase, "url" | 
     TITAN_HTTP_HOST: "127.0.0.1",
     TITAN_HTTP_PORT: "0",
     TITAN_DATABASE_URL: url.toString(),
-    TITAN_REDIS_URL: opts.redisUrl ?? inject("redisUrl"),
+    TITAN_REDIS_URL: opts.redisUrl ?? db.redisUrl ?? inject("redisUrl"),
     TITAN_SERVICE_TOKEN_SECRET: SERVICE_TOKEN_SECRET,
     TITAN_STATE_DIR: stateDir,
     TITAN_BOOTSTRAP_TOKEN_FILE: join(stateDir, "secrets", "bootstrap-admin-token"),

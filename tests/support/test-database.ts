@@ -1,7 +1,9 @@
 // A fresh database per test file in the shared test cluster; dropped when the file ends.
 import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
+import { REDIS_TEST_DATABASES } from "./redis-databases.js";
 
 export interface TestDatabase {
   /** Superuser URL of the new database. */
@@ -9,7 +11,25 @@ export interface TestDatabase {
   readonly name: string;
   /** A superuser pool on the new database, closed when the file ends. */
   readonly pool: pg.Pool;
+  /**
+   * A Redis logical database of its own on the shared server: services use fixed stream names
+   * (titan:signals, ...), so files running side by side must not share a keyspace.
+   */
+  readonly redisUrl: string;
 }
+
+/** Hands out Redis database numbers 1, 2, ... atomically across parallel test files. */
+const allocateRedisDatabase = async (): Promise<string> => {
+  const base = inject("redisUrl");
+  const counter = new Redis(base);
+  try {
+    const n = await counter.incr("titan:test:redis-database-counter");
+    if (n >= REDIS_TEST_DATABASES) throw new Error(`more than ${REDIS_TEST_DATABASES - 1} test files asked for a Redis database`);
+    return `${base}/${n}`;
+  } finally {
+    counter.disconnect();
+  }
+};
 
 export const withTestDatabase = async (label = "t"): Promise<TestDatabase> => {
   const adminUrl = inject("postgresAdminUrl");
@@ -21,6 +41,7 @@ export const withTestDatabase = async (label = "t"): Promise<TestDatabase> => {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 5 });
+  const redisUrl = await allocateRedisDatabase();
   afterAll(async () => {
     await pool.end();
     const drop = new pg.Client({ connectionString: adminUrl });
@@ -28,7 +49,7 @@ export const withTestDatabase = async (label = "t"): Promise<TestDatabase> => {
     await drop.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await drop.end();
   });
-  return { url: url.toString(), name, pool };
+  return { url: url.toString(), name, pool, redisUrl };
 };
 
 /** A Redis key prefix unique to the calling test file, so files sharing one Redis never collide. */

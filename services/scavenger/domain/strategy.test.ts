@@ -165,6 +165,8 @@ describe("exposure limits and parameter versions", () => {
     strategy.recordTradeOutcome({ trapType: "daily-level", pnlPercentOfAllocation: -5, closedTsMs: READY_TS_MS });
     expect(burst(strategy, "BTCUSDT", 101.05, READY_TS_MS + 20_000)).toEqual([]);
     expect(strategy.stats().suppressed).toMatchObject({ "max-open-positions": 1, "max-daily-loss": 1 });
+    // Both bursts triggered their trap even though neither became a signal.
+    expect(strategy.stats().triggered).toMatchObject({ "volume-cluster": 2, "daily-level": 0 });
   });
 
   it("a new parameter version changes behaviour at once and is stamped on signals; cooldowns stay", () => {

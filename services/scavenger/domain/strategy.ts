@@ -96,7 +96,8 @@ export interface ScavengerStrategy {
   setOpenPositions(count: number): void;
   recordTradeOutcome(outcome: TradeOutcome): void;
   droppedMarketData(): Record<BadMarketDataKind, number>;
-  stats(): { signals: number; suppressed: Record<SuppressionReason, number>; lastRecomputeTsMs: number | null; symbols: number };
+  /** `triggered`: confirmed bursts by trap type, whether they became a signal or were suppressed. */
+  stats(): { signals: number; triggered: Record<TrapType, number>; suppressed: Record<SuppressionReason, number>; lastRecomputeTsMs: number | null; symbols: number };
 }
 
 export function createScavengerStrategy(params: ScavengerParameters, options: { configVersion?: number } = {}): ScavengerStrategy {
@@ -122,6 +123,7 @@ class ScavengerEngine implements ScavengerStrategy {
   private lastRecomputeTsMs: number | null = null;
   private signalCount = 0;
   private readonly suppressed: Record<SuppressionReason, number> = { "no-edge": 0, "max-open-positions": 0, "max-daily-loss": 0 };
+  private readonly triggered = Object.fromEntries(TRAP_TYPES.map((type) => [type, 0])) as Record<TrapType, number>;
   lastTradeAccepted = false;
 
   constructor(params: ScavengerParameters, configVersion: number) {
@@ -264,7 +266,7 @@ class ScavengerEngine implements ScavengerStrategy {
   }
 
   stats() {
-    return { signals: this.signalCount, suppressed: { ...this.suppressed }, lastRecomputeTsMs: this.lastRecomputeTsMs, symbols: this.market.symbolCount };
+    return { signals: this.signalCount, triggered: { ...this.triggered }, suppressed: { ...this.suppressed }, lastRecomputeTsMs: this.lastRecomputeTsMs, symbols: this.market.symbolCount };
   }
 
   private levelPlans(index: number, priceUsd: number, tsMs: number): TrapPlan[] {
@@ -307,6 +309,7 @@ class ScavengerEngine implements ScavengerStrategy {
       const plan = this.book.plan(symbol, slot);
       if (!plan) continue;
       this.book.disarm(symbol, slot);
+      this.triggered[plan.trapType]++;
       const block = this.exposure.blockAt(tsMs, this.parameters);
       const size = proposeSize(plan, this.outcomes, this.parameters);
       if (block !== null || size.marginFraction <= 0) {
