@@ -1,5 +1,66 @@
-// The brain service as the shared runtime runs it. Its domain arrives with its own issue; today it boots,
-// migrates its schema, relays its outbox and answers health and metrics.
-import type { ServiceDefinition } from "../shared/runtime.js";
+// The brain service as the shared runtime runs it: it restores its state from PostgreSQL, serves its
+// API, decides signals, follows execution's account and market data, runs the breaker and the
+// treasury rule, and beats its heartbeat. Every decision and every message it causes leaves through the
+// outbox in the transaction of the change that caused it.
+import { subscribe } from "../shared/bus.js";
+import type { Env } from "../shared/config/index.js";
+import type { ServiceContext, ServiceDefinition, Stopper } from "../shared/runtime.js";
+import { Brain } from "./adapters/brain.js";
+import { startHeartbeat } from "./adapters/heartbeat.js";
+import { startHousekeeping } from "./adapters/housekeeping.js";
+import { MarketDataFeed } from "./adapters/market-data.js";
+import { PORTFOLIO_MESSAGE_TYPES, handlePortfolioMessage } from "./adapters/portfolio-handler.js";
+import { decideSignal } from "./adapters/signal-handler.js";
+import { loadBrainSettings } from "./config.js";
+import { brainRoutes } from "./http/routes.js";
+import { onStart } from "./state/transitions.js";
 
-export const brainService: ServiceDefinition<"brain"> = { service: "brain" };
+export interface BrainServiceOptions {
+  /** Where the brain's own variables (TITAN_BRAIN_*) are read; the process environment by default. */
+  readonly env?: Env;
+}
+
+export function createBrainService(options: BrainServiceOptions = {}): ServiceDefinition<"brain"> {
+  // One Brain per running instance: the same definition may be run (and restarted) several times in a test.
+  const brains = new WeakMap<ServiceContext<"brain">, Brain>();
+  const brainOf = (ctx: ServiceContext<"brain">): Brain => {
+    let brain = brains.get(ctx);
+    if (brain === undefined) {
+      brain = new Brain(ctx, loadBrainSettings(options.env ?? process.env));
+      brains.set(ctx, brain);
+    }
+    return brain;
+  };
+
+  return {
+    service: "brain",
+    readiness: (ctx) => {
+      const brain = brainOf(ctx);
+      return { "brain-state": async () => brain.isLoaded };
+    },
+    routes: async (app, ctx) => {
+      const brain = brainOf(ctx);
+      await brain.init();
+      await brainRoutes(app, brain);
+    },
+    start: async (ctx) => {
+      const brain = brainOf(ctx);
+      // Time passed while the brain was down: let the clock act, then announce the restored state.
+      await brain.tickIfDue();
+      await brain.changeAlone((state, c) => onStart(state, c));
+      const withHooks = { ...ctx, db: brain.db };
+      const feed = new MarketDataFeed(brain, ctx.redis);
+      feed.start();
+      const stoppers: Stopper[] = [
+        () => feed.stop(),
+        subscribe(withHooks, { types: ["signal"], handler: (envelope, tx) => (envelope.type === "signal" ? decideSignal(brain, envelope, tx) : Promise.resolve()) }),
+        subscribe(withHooks, { types: PORTFOLIO_MESSAGE_TYPES, handler: (envelope, tx) => handlePortfolioMessage(brain, envelope, tx) }),
+        startHousekeeping(brain, brain.settings),
+        startHeartbeat(brain, ctx.redis, ctx.instanceId, brain.settings.heartbeatIntervalMs),
+      ];
+      return stoppers;
+    },
+  };
+}
+
+export const brainService: ServiceDefinition<"brain"> = createBrainService();

@@ -3,6 +3,8 @@ import { Command } from "commander";
 import { ApiError } from "./http-client.js";
 import { cliContext } from "./context.js";
 import { loadTargets, runStatus } from "./commands/status.js";
+import { registerBrainCommands } from "./commands/brain.js";
+import { registerScavengerCommands } from "./commands/scavenger.js";
 import { registerTokenCommands } from "./commands/token.js";
 
 const program = new Command()
@@ -24,6 +26,8 @@ program
   });
 
 registerTokenCommands(program, () => cliContext());
+registerScavengerCommands(program, () => cliContext());
+registerBrainCommands(program, () => cliContext());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,74 @@
+// The brain's metrics (names titan_brain_<what>_<unit>), and the one function that sets the gauges from
+// the committed state, so a scrape always shows what PostgreSQL holds.
+import type { Counter, Gauge, Histogram } from "prom-client";
+import { TRADING_STATE_CAUSES } from "../../shared/contracts/index.js";
+import type { ServiceMetrics } from "../../shared/metrics.js";
+import { breakerStatus, effectiveState, portfolioRisk, type BrainParameters, type PriceHistory } from "../domain/index.js";
+import { allocationOf, equityUsd, openPositions, type BrainState, type LatestPrice } from "../state/brain-state.js";
+
+const STATE_VALUE = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
+
+export class BrainMetrics {
+  readonly decisionsTotal: Counter<"outcome" | "reason">;
+  readonly signalProcessingSeconds: Histogram<"outcome">;
+  readonly equityUsd: Gauge;
+  readonly allocationWeightRatio: Gauge<"phase">;
+  readonly tradingState: Gauge;
+  readonly tradingStateInfo: Gauge<"state">;
+  readonly tradingStateCauseInfo: Gauge<"cause">;
+  readonly breakerTripsTotal: Counter<"type">;
+  readonly breakerTrippedState: Gauge<"type">;
+  readonly dailyDrawdownRatio: Gauge;
+  readonly leverageRatio: Gauge;
+  readonly var95Usd: Gauge;
+  readonly ordersOutsideRiskLimitsTotal: Counter;
+  readonly heartbeatsTotal: Counter<"outcome">;
+  readonly marketDataMessagesTotal: Counter<"type" | "outcome">;
+
+  constructor(m: ServiceMetrics) {
+    this.decisionsTotal = m.counter("decisions_total", "Signals decided (approved, vetoed) or rejected before a decision, by reason", ["outcome", "reason"]);
+    this.signalProcessingSeconds = m.histogram("signal_processing_seconds", "From the signal's timestamp to the commit of its decision and order command", ["outcome"]);
+    this.equityUsd = m.gauge("equity_usd", "Total equity: the accounts' last snapshots plus fills booked since");
+    this.allocationWeightRatio = m.gauge("allocation_weight_ratio", "Capital allocated to each phase (0 for an unregistered phase)", ["phase"]);
+    this.tradingState = m.gauge("trading_state", "Effective trading state: 0 ACTIVE, 1 REDUCING, 2 HALTED");
+    this.tradingStateInfo = m.gauge("trading_state_info", "1 for the effective trading state, 0 for the others", ["state"]);
+    this.tradingStateCauseInfo = m.gauge("trading_state_cause_info", "1 while a cause restricts trading, 0 otherwise", ["cause"]);
+    this.breakerTripsTotal = m.counter("breaker_trips_total", "Circuit breaker trips by type", ["type"]);
+    this.breakerTrippedState = m.gauge("breaker_tripped_state", "1 while the breaker of this type is tripped", ["type"]);
+    this.dailyDrawdownRatio = m.gauge("daily_drawdown_ratio", "Drawdown from the start-of-day equity (00:00 UTC)");
+    this.leverageRatio = m.gauge("leverage_ratio", "Gross open notional / equity");
+    this.var95Usd = m.gauge("var_95_usd", "Historical value at risk, 95 %, one day (NaN while the price history is too short)");
+    this.ordersOutsideRiskLimitsTotal = m.counter("orders_outside_risk_limits_total", "Order commands the post-approval guard refused for breaking a cap (must stay 0)");
+    this.heartbeatsTotal = m.counter("heartbeats_total", "Heartbeats published, or failed to publish", ["outcome"]);
+    this.marketDataMessagesTotal = m.counter("market_data_messages_total", "Market data messages read for the price history", ["type", "outcome"]);
+    for (const type of ["HARD", "SOFT"]) this.breakerTripsTotal.inc({ type }, 0);
+    for (const outcome of ["published", "failed"]) this.heartbeatsTotal.inc({ outcome }, 0);
+  }
+
+  /** The fast gauges, after every committed change. */
+  observeState(state: BrainState, nowMs: number, params: BrainParameters): void {
+    const equity = equityUsd(state);
+    if (equity !== null) this.equityUsd.set(equity);
+    const allocation = allocationOf(state, params, nowMs);
+    for (const phase of [1, 2, 3] as const) this.allocationWeightRatio.set({ phase: String(phase) }, allocation.allocated[phase]);
+    const name = effectiveState(state.trading, nowMs);
+    this.tradingState.set(STATE_VALUE[name]);
+    for (const s of Object.keys(STATE_VALUE)) this.tradingStateInfo.set({ state: s }, s === name ? 1 : 0);
+    const active = new Set(state.trading.causes.filter((c) => c.clearsAtMs === undefined || nowMs < c.clearsAtMs).map((c) => c.cause));
+    for (const cause of TRADING_STATE_CAUSES) this.tradingStateCauseInfo.set({ cause }, active.has(cause) ? 1 : 0);
+    const breaker = breakerStatus(state.breaker, nowMs);
+    this.breakerTrippedState.set({ type: "HARD" }, breaker.hardActive ? 1 : 0);
+    this.breakerTrippedState.set({ type: "SOFT" }, breaker.softActive ? 1 : 0);
+  }
+
+  /** The portfolio figures that need the price history (VaR, beta): on a timer, not per message. */
+  observeRisk(state: BrainState, history: PriceHistory, latestPrice: LatestPrice, params: BrainParameters): ReturnType<typeof portfolioRisk> | null {
+    const equity = equityUsd(state);
+    if (equity === null) return null;
+    const risk = portfolioRisk(openPositions(state, latestPrice), equity, state.startOfDay?.equityUsd ?? equity, history, params);
+    this.dailyDrawdownRatio.set(risk.dailyDrawdownFraction);
+    this.leverageRatio.set(Number.isFinite(risk.leverage) ? risk.leverage : Number.NaN);
+    this.var95Usd.set(risk.varUsd ?? Number.NaN);
+    return risk;
+  }
+}
