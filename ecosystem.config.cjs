@@ -15,6 +15,7 @@
 
 const { existsSync } = require("node:fs");
 const { join, resolve } = require("node:path");
+const { hostname } = require("node:os");
 
 const REPO_DIR = __dirname;
 // The seed's ports (ops/services.ts) and the stack's fixed ports (scripts/stack/ports.ts); a unit
@@ -41,6 +42,8 @@ function stackEnv(service) {
     TITAN_DATABASE_PASSWORD_FILE: join(secretsDir, `db-password-${service}`),
     TITAN_REDIS_URL: `redis://127.0.0.1:${port(STACK_PORTS.redis)}`,
     TITAN_SERVICE_TOKEN_SECRET_FILE: join(secretsDir, "service-token-secret"),
+    // Stable across restarts, so a restarted process reclaims its own pending stream entries at once.
+    TITAN_INSTANCE_ID: `${service}-${hostname()}`,
   };
   if (service in SERVICE_PORTS) {
     env.TITAN_HTTP_HOST = "127.0.0.1";
@@ -53,7 +56,7 @@ function stackEnv(service) {
 
 /** On a single host only the seed's port is fixed here; everything else comes from the environment or .env files. */
 function singleHostEnv(service) {
-  const env = { NODE_ENV: process.env.NODE_ENV || "production", TITAN_STATE_DIR: stateDir };
+  const env = { NODE_ENV: process.env.NODE_ENV || "production", TITAN_STATE_DIR: stateDir, TITAN_INSTANCE_ID: process.env.TITAN_INSTANCE_ID || `${service}-${hostname()}` };
   if (service in SERVICE_PORTS) env.TITAN_HTTP_PORT = String(SERVICE_PORTS[service]);
   return env;
 }

@@ -26,7 +26,11 @@ export const send = (url: string, opts: RequestOptions = {}): Promise<HttpAnswer
     const target = new URL(url);
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
-    if (payload !== undefined) headers["content-type"] = "application/json";
+    if (payload !== undefined) {
+      headers["content-type"] = "application/json";
+      // Without a length Node sends a chunked body, which some methods (DELETE) may not carry.
+      headers["content-length"] = String(Buffer.byteLength(payload));
+    }
     const ca = target.protocol === "https:" && opts.caFile ? readFileSync(opts.caFile) : undefined;
     const req = (target.protocol === "https:" ? httpsRequest : httpRequest)(
       target,
