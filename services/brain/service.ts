@@ -48,13 +48,12 @@ export function createBrainService(options: BrainServiceOptions = {}): ServiceDe
       // Time passed while the brain was down: let the clock act, then announce the restored state.
       await brain.tickIfDue();
       await brain.changeAlone((state, c) => onStart(state, c));
-      const withHooks = { ...ctx, db: brain.db };
       const feed = new MarketDataFeed(brain, ctx.redis);
       feed.start();
       const stoppers: Stopper[] = [
         () => feed.stop(),
-        subscribe(withHooks, { types: ["signal"], handler: (envelope, tx) => (envelope.type === "signal" ? decideSignal(brain, envelope, tx) : Promise.resolve()) }),
-        subscribe(withHooks, { types: PORTFOLIO_MESSAGE_TYPES, handler: (envelope, tx) => handlePortfolioMessage(brain, envelope, tx) }),
+        subscribe(ctx, { types: ["signal"], handler: (envelope, tx) => (envelope.type === "signal" ? decideSignal(brain, envelope, tx) : Promise.resolve()) }),
+        subscribe(ctx, { types: PORTFOLIO_MESSAGE_TYPES, handler: (envelope, tx) => handlePortfolioMessage(brain, envelope, tx) }),
         startHousekeeping(brain, brain.settings),
         startHeartbeat(brain, ctx.redis, ctx.instanceId, brain.settings.heartbeatIntervalMs),
       ];

@@ -79,7 +79,7 @@ export const runService = async <S extends ServiceName>(def: ServiceDefinition<S
       ssl: common.databaseSsl,
     },
     metrics,
-    (err) => logger.warn({ err }, "idle PostgreSQL connection lost"),
+    (err) => logger.warn({ err }, "PostgreSQL: idle connection lost or after-commit hook failed"),
   );
   const stoppers: Stopper[] = [];
   try {

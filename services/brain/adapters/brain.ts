@@ -13,7 +13,7 @@ import { INITIAL_BRAIN_STATE, equityUsd, openPositions, type BrainState, type La
 import { PriceHistoryBook } from "../state/price-history.js";
 import { onPhaseRegistered, onTick, tickDue, type Step, type StepContext } from "../state/transitions.js";
 import { BrainMetrics } from "./brain-metrics.js";
-import { onCommit, withCommitHooks } from "./commit-hooks.js";
+import { onCommit } from "../../shared/db/database.js";
 import { ensureStateRow, loadBrainState, lockState, saveBrainState } from "./state-store.js";
 import { auditTx, writeStepOutputs } from "./step-writer.js";
 
@@ -40,7 +40,7 @@ export class Brain {
     this.params = settings.params;
     this.metrics = new BrainMetrics(ctx.metrics);
     this.prices = new PriceHistoryBook(settings.symbols, settings.priceHistoryPoints);
-    this.db = withCommitHooks(ctx.db, (err) => ctx.logger.error({ err }, "brain: an after-commit hook failed"));
+    this.db = ctx.db;
   }
 
   /** The state as last committed (what the API shows and heartbeats carry). */

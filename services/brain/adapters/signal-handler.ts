@@ -10,7 +10,7 @@ import { approveSignal, effectiveState, performanceModifiers, type RejectReason 
 import { allocationOf, equityUsd, openPositions, portfolioSnapshot } from "../state/brain-state.js";
 import { orderGuardProblems } from "../state/order-guard.js";
 import type { Brain } from "./brain.js";
-import { onCommit } from "./commit-hooks.js";
+import { onCommit } from "../../shared/db/database.js";
 
 /** Crash points for the exactly-once tests (services/shared/faults.ts). */
 export const BRAIN_FAULT_POINTS = {

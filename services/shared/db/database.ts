@@ -31,9 +31,25 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+const AFTER_COMMIT = Symbol("titan.db.afterCommit");
+
+type TransactionQueryable = Queryable & { readonly [AFTER_COMMIT]?: Array<() => void> };
+
+/**
+ * Runs `fn` once the transaction `tx` belongs to has committed, never if it rolls back: in-memory
+ * state, metrics and timers must follow only what PostgreSQL kept. Works for transactions other code
+ * starts for you too (the stream consumer's inbox transaction).
+ */
+export const onCommit = (tx: Queryable, fn: () => void): void => {
+  const hooks = (tx as TransactionQueryable)[AFTER_COMMIT];
+  if (hooks === undefined) throw new Error("onCommit: not inside a transaction started by Database.transaction");
+  hooks.push(fn);
+};
+
 // Numeric columns arrive as strings by default; int8 counts fit in a double for our uses.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
+/** `onError` hears idle connections lost and after-commit hooks that threw. */
 export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, onError?: (err: Error) => void): Database => {
   const pool = new pg.Pool({
     // pg lets the URL's (empty) password win over a separate option, so the secret goes into the URL.
@@ -60,9 +76,14 @@ export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, 
     }
   };
 
+  const timedOn =
+    (runner: pg.Pool | pg.PoolClient): Queryable["query"] =>
+    (statement, sql, params) =>
+      timed(runner, statement, sql, params);
+
   return {
     pool,
-    query: (statement, sql, params) => timed(pool, statement, sql, params),
+    query: timedOn(pool),
     async transaction(fn) {
       const client = await pool.connect();
       // A connection dropped mid-transaction emits "error" on the client; unheard, it would crash the
@@ -71,8 +92,17 @@ export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, 
       client.on("error", ignore);
       try {
         await timed(client, "begin", "BEGIN");
-        const result = await fn({ client, query: (statement, sql, params) => timed(client, statement, sql, params) });
+        const hooks: Array<() => void> = [];
+        const tx = { client, query: timedOn(client), [AFTER_COMMIT]: hooks };
+        const result = await fn(tx);
         await timed(client, "commit", "COMMIT");
+        for (const hook of hooks) {
+          try {
+            hook();
+          } catch (err) {
+            onError?.(err as Error);
+          }
+        }
         return result;
       } catch (err) {
         await client.query("ROLLBACK").catch(() => undefined);
