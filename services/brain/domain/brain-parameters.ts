@@ -3,8 +3,7 @@
 // reported with its field's path together with every other problem, never one at a time.
 
 import { Type, type Static, type TSchema } from "typebox";
-import { Value } from "typebox/value";
-import { checkSchema } from "../../shared/contracts/index.js";
+import { ParametersError, parseParameters, type ParametersResult } from "../../shared/contracts/parameters.js";
 
 const STRICT = { additionalProperties: false } as const;
 const MINUTE_MS = 60_000;
@@ -102,7 +101,7 @@ export const BrainParametersSchema = Type.Object(
 export type BrainParameters = Static<typeof BrainParametersSchema>;
 export type TierParameters = BrainParameters["tiers"][number];
 
-export type BrainParametersResult = { ok: true; params: BrainParameters } | { ok: false; problems: string[] };
+export type BrainParametersResult = ParametersResult<BrainParameters>;
 
 const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
 
@@ -138,17 +137,12 @@ function crossFieldProblems(p: BrainParameters): string[] {
  * and validates it. Every problem comes back at once, each naming its field.
  */
 export function parseBrainParameters(raw: unknown): BrainParametersResult {
-  const input = raw === undefined ? {} : raw;
-  if (input === null || typeof input !== "object" || Array.isArray(input)) return { ok: false, problems: ["(root): must be an object"] };
-  const withDefaults = Value.Default(BrainParametersSchema, Value.Clone(input)) as BrainParameters;
-  const checked = checkSchema(BrainParametersSchema, withDefaults);
-  const problems = [...(checked.ok ? [] : checked.issues.map((issue) => `${issue.path}: ${issue.message}`)), ...crossFieldProblems(withDefaults)];
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, params: deepFreeze(withDefaults) };
+  return parseParameters(BrainParametersSchema, raw, crossFieldProblems);
 }
 
-export class BrainParametersError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid brain parameters (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.join("\n")}`);
+export class BrainParametersError extends ParametersError {
+  constructor(problems: readonly string[]) {
+    super("brain", problems);
     this.name = "BrainParametersError";
   }
 }
@@ -158,14 +152,6 @@ export function loadBrainParameters(raw: unknown): BrainParameters {
   const result = parseBrainParameters(raw);
   if (!result.ok) throw new BrainParametersError(result.problems);
   return result.params;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** domain.md's figures, unchanged. */

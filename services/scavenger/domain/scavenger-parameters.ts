@@ -5,8 +5,8 @@
 // object, so a later change of default never changes the meaning of an old version.
 
 import { Type, type Static, type TSchema } from "typebox";
-import { Value } from "typebox/value";
-import { KLINE_INTERVALS, checkSchema } from "../../shared/contracts/index.js";
+import { KLINE_INTERVALS } from "../../shared/contracts/index.js";
+import { ParametersError, parseParameters, type ParametersResult } from "../../shared/contracts/parameters.js";
 
 const STRICT = { additionalProperties: false } as const;
 const SECOND_MS = 1_000;
@@ -132,7 +132,7 @@ export const ScavengerParametersSchema = Type.Object(
 
 export type ScavengerParameters = Static<typeof ScavengerParametersSchema>;
 
-export type ScavengerParametersResult = { ok: true; params: ScavengerParameters } | { ok: false; problems: string[] };
+export type ScavengerParametersResult = ParametersResult<ScavengerParameters>;
 
 const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
 
@@ -157,17 +157,12 @@ function crossFieldProblems(p: ScavengerParameters): string[] {
  * validates it. Every problem comes back at once, each naming its field.
  */
 export function parseScavengerParameters(raw: unknown): ScavengerParametersResult {
-  const input = raw === undefined ? {} : raw;
-  if (input === null || typeof input !== "object" || Array.isArray(input)) return { ok: false, problems: ["(root): must be an object"] };
-  const withDefaults = Value.Default(ScavengerParametersSchema, Value.Clone(input)) as ScavengerParameters;
-  const checked = checkSchema(ScavengerParametersSchema, withDefaults);
-  const problems = [...(checked.ok ? [] : checked.issues.map((issue) => `${issue.path}: ${issue.message}`)), ...crossFieldProblems(withDefaults)];
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, params: deepFreeze(withDefaults) };
+  return parseParameters(ScavengerParametersSchema, raw, crossFieldProblems);
 }
 
-export class ScavengerParametersError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid scavenger parameters (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.join("\n")}`);
+export class ScavengerParametersError extends ParametersError {
+  constructor(problems: readonly string[]) {
+    super("scavenger", problems);
     this.name = "ScavengerParametersError";
   }
 }
@@ -177,14 +172,6 @@ export function loadScavengerParameters(raw: unknown): ScavengerParameters {
   const result = parseScavengerParameters(raw);
   if (!result.ok) throw new ScavengerParametersError(result.problems);
   return result.params;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** domain.md's figures, unchanged. */
