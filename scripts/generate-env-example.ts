@@ -5,12 +5,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderEnvExample } from "../services/shared/config/env-example.js";
+import { SERVICE_CONFIG_GROUPS } from "./env-groups.js";
 
 const TARGET = join(dirname(fileURLToPath(import.meta.url)), "..", ".env.example");
 
 const USAGE = `Usage: npm run env:example [-- --check]
 
-Regenerates .env.example from the configuration specs in services/shared/config/specs.ts.
+Regenerates .env.example from the configuration specs in services/shared/config/specs.ts and the
+services' own specs listed in scripts/env-groups.ts.
 
   --check   do not write; exit 1 if .env.example differs from what would be generated
   --help    show this help`;
@@ -25,7 +27,7 @@ function main(args: readonly string[]): number {
     console.error(`generate-env-example: unknown argument ${unknown.join(" ")}\n\n${USAGE}`);
     return 2;
   }
-  const expected = renderEnvExample();
+  const expected = renderEnvExample(SERVICE_CONFIG_GROUPS);
   const shownPath = relative(process.cwd(), TARGET) || TARGET;
   if (args.includes("--check")) {
     let actual: string | undefined;

@@ -33,10 +33,13 @@ function renderVariable(variable: AnyVarSpec): string[] {
   return lines;
 }
 
-export function renderEnvExample(): string {
+export type ConfigGroup = { readonly title: string; readonly vars: readonly AnyVarSpec[] };
+
+/** Renders the shared groups and, after them, the groups services define for themselves. */
+export function renderEnvExample(serviceGroups: readonly ConfigGroup[] = []): string {
   const out = [...HEADER];
   const documented = new Set<string>();
-  for (const group of CONFIG_GROUPS) {
+  for (const group of [...CONFIG_GROUPS, ...serviceGroups]) {
     out.push("", `# ===== ${group.title} =====`);
     for (const variable of group.vars) {
       out.push("");
