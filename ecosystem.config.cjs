@@ -56,7 +56,7 @@ function stackEnv(service) {
 
 /** On a single host only the seed's port is fixed here; everything else comes from the environment or .env files. */
 function singleHostEnv(service) {
-  const env = { NODE_ENV: process.env.NODE_ENV || "production", TITAN_STATE_DIR: stateDir, TITAN_INSTANCE_ID: process.env.TITAN_INSTANCE_ID || `${service}-${hostname()}` };
+  const env = { NODE_ENV: process.env.NODE_ENV || "production", TITAN_STATE_DIR: stateDir };
   if (service in SERVICE_PORTS) env.TITAN_HTTP_PORT = String(SERVICE_PORTS[service]);
   return env;
 }

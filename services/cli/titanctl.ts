@@ -4,6 +4,7 @@ import { ApiError } from "./http-client.js";
 import { cliContext } from "./context.js";
 import { loadTargets, runStatus } from "./commands/status.js";
 import { registerBrainCommands } from "./commands/brain.js";
+import { registerExecutionCommands } from "./commands/execution.js";
 import { registerScavengerCommands } from "./commands/scavenger.js";
 import { registerTokenCommands } from "./commands/token.js";
 
@@ -28,6 +29,7 @@ program
 registerTokenCommands(program, () => cliContext());
 registerScavengerCommands(program, () => cliContext());
 registerBrainCommands(program, () => cliContext());
+registerExecutionCommands(program, () => cliContext());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,44 @@
+// Execution's metrics (titan_execution_<what>_<unit>): what the alerts and dashboards read about orders,
+// latency from command to venue acknowledgement and to first fill, reconciliation, venue errors, the
+// private stream, request pacing and the trading state as enforced.
+
+import type { Counter, Gauge, Histogram } from "prom-client";
+import type { ServiceMetrics } from "../../shared/metrics.js";
+import { MISMATCH_KINDS } from "../domain/reconciliation.js";
+
+export interface ExecutionMetrics {
+  readonly ordersTotal: Counter<"venue" | "type" | "outcome">;
+  readonly commandToAckSeconds: Histogram<"venue">;
+  readonly commandToFillSeconds: Histogram<"venue">;
+  readonly positionMismatchesTotal: Counter<"kind">;
+  readonly reconciliationRunsTotal: Counter<"outcome">;
+  readonly venueErrorsTotal: Counter<"code">;
+  readonly websocketReconnectsTotal: Counter;
+  readonly rateLimitUseRatio: Gauge<"bucket">;
+  readonly tradingState: Gauge;
+  readonly tradingCauseState: Gauge<"cause">;
+  readonly fillsTotal: Counter<"source">;
+  readonly flattenSeconds: Histogram;
+}
+
+export function executionMetrics(m: ServiceMetrics): ExecutionMetrics {
+  const metrics: ExecutionMetrics = {
+    ordersTotal: m.counter("orders_total", "Orders by venue, type and outcome (accepted, refused, rejected, failed)", ["venue", "type", "outcome"]),
+    commandToAckSeconds: m.histogram("command_to_ack_seconds", "From an order command's time to the venue's acknowledgement of its order", ["venue"]),
+    commandToFillSeconds: m.histogram("command_to_fill_seconds", "From an order command's time to its first fill recorded", ["venue"]),
+    positionMismatchesTotal: m.counter("position_mismatches_total", "Reconciliation mismatches found, by kind", ["kind"]),
+    reconciliationRunsTotal: m.counter("reconciliation_runs_total", "Reconciliation cycles by outcome (clean, mismatch, failed)", ["outcome"]),
+    venueErrorsTotal: m.counter("venue_errors_total", "Errors answered by the venue, by its code", ["code"]),
+    websocketReconnectsTotal: m.counter("exchange_websocket_reconnects_total", "Reconnections of the venue's private stream"),
+    rateLimitUseRatio: m.gauge("rate_limit_use_ratio", "Share of the venue's published request limit used over the last second", ["bucket"]),
+    tradingState: m.gauge("trading_state", "Trading state as enforced: 0 ACTIVE, 1 REDUCING, 2 HALTED"),
+    tradingCauseState: m.gauge("trading_cause_state", "1 while a trading-state cause is in force (execution's own or the brain's)", ["cause"]),
+    fillsTotal: m.counter("fills_total", "Fills recorded in the shadow state, by the path that brought them first", ["source"]),
+    flattenSeconds: m.histogram("flatten_duration_seconds", "From a flatten-all request to the venue confirming flat", [], [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60]),
+  };
+  for (const kind of MISMATCH_KINDS) metrics.positionMismatchesTotal.inc({ kind }, 0);
+  for (const outcome of ["clean", "mismatch", "failed"]) metrics.reconciliationRunsTotal.inc({ outcome }, 0);
+  metrics.websocketReconnectsTotal.inc(0);
+  metrics.tradingState.set(0);
+  return metrics;
+}

@@ -1,0 +1,185 @@
+// Builds execution's parts from the shared runtime's context and starts them in order: trading state,
+// venue and its streams, shadow state, order manager, watchdog, reconciliation (one cycle before the
+// service takes commands), then the bus consumers. Stops them in reverse.
+
+import type { Logger } from "pino";
+import { subscribe } from "../../shared/bus.js";
+import type { Clock } from "../../shared/clock.js";
+import type { Database } from "../../shared/db/database.js";
+import type { ServiceContext, Stopper } from "../../shared/runtime.js";
+import type { ExecutionSettings } from "../config.js";
+import type { ReportVenue } from "../domain/reports.js";
+import { BybitVenue } from "../venues/bybit/bybit-venue.js";
+import { PAPER_INSTRUMENTS, PaperVenue, type PaperMarketEvent } from "../venues/paper/paper-venue.js";
+import type { Venue } from "../venues/venue.js";
+import { Controls } from "./controls.js";
+import { EquityReporter } from "./equity-reporter.js";
+import { executionMetrics, type ExecutionMetrics } from "./execution-metrics.js";
+import { InstrumentBook } from "./instrument-book.js";
+import { MarketPrices } from "./market-prices.js";
+import { OrderManager } from "./order-manager.js";
+import { Reconciler } from "./reconciler.js";
+import { RequestPacer } from "./request-pacer.js";
+import { ShadowBook } from "./shadow-book.js";
+import { loadPaperBooks, savePaperBooks } from "./store.js";
+import { TradingStateKeeper } from "./trading-state-keeper.js";
+import { VenueSync } from "./venue-sync.js";
+import { Watchdog } from "./watchdog.js";
+
+export interface ExecutionParts {
+  readonly settings: ExecutionSettings;
+  readonly clock: Clock;
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly metrics: ExecutionMetrics;
+  readonly venueName: ReportVenue;
+  readonly venue: Venue;
+  readonly instruments: InstrumentBook;
+  readonly prices: MarketPrices;
+  readonly keeper: TradingStateKeeper;
+  readonly shadow: ShadowBook;
+  readonly sync: VenueSync;
+  readonly orders: OrderManager;
+  readonly reconciler: Reconciler;
+  readonly controls: Controls;
+  readonly watchdog: Watchdog;
+  readonly equity: EquityReporter;
+  /** Where the market-data module hands its event batches (prices, velocity, and the paper venue's fills). */
+  readonly marketData: (batch: readonly PaperMarketEvent[]) => Promise<void>;
+}
+
+export interface WiringOptions {
+  /** A venue made elsewhere (tests); otherwise the one the settings name. */
+  readonly venue?: Venue;
+}
+
+function makeVenue(ctx: ServiceContext<"execution">, settings: ExecutionSettings, db: Database, metrics: ExecutionMetrics, pacer: RequestPacer): Venue {
+  if (settings.venue === "bybit" && settings.bybit) {
+    return new BybitVenue({ ...settings.bybit, clock: ctx.clock, logger: ctx.logger, metrics, pacer });
+  }
+  return new PaperVenue({
+    instruments: PAPER_INSTRUMENTS,
+    walletBalanceUsd: settings.paperBalanceUsd,
+    clock: ctx.clock,
+    store: { load: () => loadPaperBooks(db), save: (books) => savePaperBooks(db, books, ctx.clock.nowMs()) },
+  });
+}
+
+export async function startExecution(ctx: ServiceContext<"execution">, settings: ExecutionSettings, options: WiringOptions = {}): Promise<{ parts: ExecutionParts; stoppers: Stopper[] }> {
+  const { clock, logger } = ctx;
+  const db = ctx.db;
+  const hooked: ServiceContext<"execution"> = { ...ctx, db, instanceId: settings.consumerName };
+  const metrics = executionMetrics(ctx.metrics);
+  const pacer = new RequestPacer(settings.pacer, clock, metrics.rateLimitUseRatio);
+  const venue = options.venue ?? makeVenue(ctx, settings, db, metrics, pacer);
+  const venueName: ReportVenue = venue.name;
+  const stoppers: Stopper[] = [];
+  const stopAll = async () => {
+    for (const s of [...stoppers].reverse()) await s().catch((err: unknown) => logger.warn({ err }, "stopping an execution part failed"));
+  };
+
+  try {
+    const keeper = new TradingStateKeeper({ db, clock, logger, metrics });
+    await keeper.load();
+    const instruments = new InstrumentBook();
+    const shadow = new ShadowBook({ db, clock, logger, metrics, venue: venueName, instruments });
+    await shadow.load();
+    const prices = new MarketPrices(clock, venue);
+    let reconciler: Reconciler | null = null;
+    const watchdog = new Watchdog({
+      clock,
+      logger,
+      keeper,
+      deadmanTimeoutMs: settings.deadmanTimeoutMs,
+      venueFailuresBeforeReducing: settings.venueFailuresBeforeReducing,
+      pingPostgres: () => ctx.db.ping(),
+      pingRedis: async () => ctx.redis.status === "ready" && (await ctx.redis.ping().catch(() => "")) === "PONG",
+      requestReconciliation: () => void reconciler?.runNow().catch(() => undefined),
+      ...(settings.deadmanFlatten ? { onDeadman: () => void controls.begin("flatten", controls.newRunId(), null, { principal: { kind: "system", id: "dead-man" }, actor: { kind: "system", id: "dead-man", name: "dead-man switch" } }, "the brain's heartbeat is missing") } : {}),
+    });
+    const sync = new VenueSync({ db, clock, logger, venue, shadow, health: watchdog });
+
+    await venue.start(sync);
+    stoppers.push(() => venue.stop());
+    instruments.replace(venue.instruments());
+
+    const equity = new EquityReporter(db, clock, venueName);
+    const orders = new OrderManager({ db, clock, logger, metrics, venue, venueName, instruments, prices, keeper, shadow, policy: settings.preTrade, health: watchdog });
+    const controls: Controls = new Controls({ db, clock, logger, metrics, venue, instruments, keeper, orders, sync, equity, flattenTimeoutMs: settings.flattenTimeoutMs });
+    reconciler = new Reconciler({
+      db,
+      clock,
+      logger,
+      metrics,
+      venue,
+      venueName,
+      instruments,
+      shadow,
+      sync,
+      keeper,
+      equity,
+      health: watchdog,
+      intervalMs: settings.reconcileIntervalMs,
+      haltAfterCycles: settings.mismatchHaltCycles,
+    });
+
+    sync.start();
+    stoppers.push(() => sync.stop());
+    await reconciler.start();
+    stoppers.push(() => reconciler!.stop());
+    await orders.start();
+    stoppers.push(() => orders.stop());
+    watchdog.start();
+    stoppers.push(() => watchdog.stop());
+    await controls.resumeUnfinished();
+
+    // Commands on their own consumer: a slow venue never holds up emergency controls or heartbeats.
+    stoppers.push(
+      subscribe(hooked, {
+        types: ["order-command"],
+        handler: async (envelope, tx) => {
+          if (envelope.type === "order-command") await orders.handleCommand(envelope, tx);
+        },
+      }),
+    );
+    stoppers.push(
+      subscribe(hooked, {
+        types: ["control-command", "trading-state", "heartbeat"],
+        handler: async (envelope, tx) => {
+          if (envelope.type === "control-command") await controls.handleCommand(envelope.payload, tx);
+          else if (envelope.type === "trading-state") await keeper.onBrainState(envelope.payload, tx);
+          else if (envelope.type === "heartbeat") await watchdog.onHeartbeat(envelope.payload, tx);
+        },
+      }),
+    );
+
+    const paper = venue instanceof PaperVenue ? venue : null;
+    const parts: ExecutionParts = {
+      settings,
+      clock,
+      db,
+      logger,
+      metrics,
+      venueName,
+      venue,
+      instruments,
+      prices,
+      keeper,
+      shadow,
+      sync,
+      orders,
+      reconciler,
+      controls,
+      watchdog,
+      equity,
+      marketData: async (batch) => {
+        prices.onEvents(batch);
+        if (paper) await paper.feed(batch);
+      },
+    };
+    return { parts, stoppers };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
