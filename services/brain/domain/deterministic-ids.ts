@@ -3,6 +3,7 @@
 // second copy is harmless everywhere downstream. Hashing is computation, not I/O.
 
 import { createHash } from "node:crypto";
+import { DEFAULT_CLIENT_ORDER_ID_PREFIX, deriveClientOrderId } from "../../shared/client-order-id.js";
 
 const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
 
@@ -18,32 +19,15 @@ export function deterministicUuid(kind: string, ...parts: readonly (string | num
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/** RFC 4648 base32 without padding; one implementation, shared with the client order ids. */
+export { base32 } from "../../shared/client-order-id.js";
 
-/** RFC 4648 base32 without padding. */
-export function base32(bytes: Uint8Array): string {
-  let output = "";
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      output += BASE32_ALPHABET[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  if (bits > 0) output += BASE32_ALPHABET[(buffer << (5 - bits)) & 31];
-  return output;
-}
-
-export const CLIENT_ORDER_ID_PREFIX = "tt-";
+export const CLIENT_ORDER_ID_PREFIX = DEFAULT_CLIENT_ORDER_ID_PREFIX;
 
 /**
  * Bybit's orderLinkId allows 36 characters of `[A-Za-z0-9_-]` (domain.md "Execution"): a short prefix
- * plus the first 32 characters of base32(sha256(signal id + ":" + leg)).
+ * plus the first 32 characters of base32(sha256(signal id + ":" + leg)). Execution derives the same id.
  */
 export function clientOrderIdFor(signalId: string, leg = "entry"): string {
-  return CLIENT_ORDER_ID_PREFIX + base32(sha256(`${signalId}:${leg}`)).slice(0, 32);
+  return deriveClientOrderId(signalId, leg);
 }

@@ -10,7 +10,7 @@ import type { Clock } from "../../shared/clock.js";
 import type { ExecutionReport, PositionSnapshot } from "../../shared/contracts/index.js";
 import type { Database, Queryable } from "../../shared/db/database.js";
 import { faultPoint } from "../../shared/faults.js";
-import { DEFAULT_CLIENT_ORDER_ID_PREFIX } from "../domain/client-order-id.js";
+import { DEFAULT_CLIENT_ORDER_ID_PREFIX } from "../../shared/client-order-id.js";
 import { deterministicUuid } from "../domain/ids.js";
 import { positionAsOf, type ComparablePosition } from "../domain/reconciliation.js";
 import { roundToStep, type Position } from "../domain/matching/index.js";

@@ -2,7 +2,7 @@
 // per open position, sized from what the venue reports (not the shadow state: flat is what the venue
 // says). Rounds repeat until the venue confirms flat; each round's orders get fresh derived client ids.
 
-import { deriveClientOrderId } from "./client-order-id.js";
+import { deriveClientOrderId } from "../../shared/client-order-id.js";
 import { roundToStep } from "./matching/index.js";
 import type { Instrument, OrderRequest, VenuePosition } from "./venue-types.js";
 

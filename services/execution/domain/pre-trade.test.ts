@@ -1,7 +1,7 @@
 // Pre-trade checks: each refusal with its reason, and the plan an accepted command becomes.
 import { describe, expect, it } from "vitest";
 import type { OrderCommand } from "../../shared/contracts/index.js";
-import { deriveClientOrderId } from "./client-order-id.js";
+import { deriveClientOrderId } from "../../shared/client-order-id.js";
 import { DEFAULT_PRE_TRADE_POLICY, checkOrderCommand, type PreTradeInput } from "./pre-trade.js";
 import type { Instrument } from "./venue-types.js";
 

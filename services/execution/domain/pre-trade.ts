@@ -3,7 +3,7 @@
 // in the instrument, the quote, the price velocity, the shadow position and the enforced trading state.
 
 import type { OrderCommand, TradingState } from "../../shared/contracts/index.js";
-import { deriveClientOrderId } from "./client-order-id.js";
+import { deriveClientOrderId } from "../../shared/client-order-id.js";
 import { roundToStep } from "./matching/index.js";
 import { DEFAULT_VELOCITY_THRESHOLDS, limitPriceFor, orderTypeForVelocity, type Quote, type VelocityThresholds } from "./order-type.js";
 import type { Instrument, OrderRequest, OrderType } from "./venue-types.js";

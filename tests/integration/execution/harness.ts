@@ -13,7 +13,7 @@ import { makeEnvelope, streamOf, type ControlCommand, type Envelope, type Messag
 import { createDatabase } from "../../../services/shared/db/database.js";
 import { encodeEntryFields } from "../../../services/shared/messaging/index.js";
 import { runService, type RunningService } from "../../../services/shared/runtime.js";
-import { deriveClientOrderId } from "../../../services/execution/domain/client-order-id.js";
+import { deriveClientOrderId } from "../../../services/shared/client-order-id.js";
 import type { ExecutionParts } from "../../../services/execution/adapters/wiring.js";
 import { createExecutionService } from "../../../services/execution/service.js";
 import { startBybitSimulator, type BybitSimulator, type BybitSimulatorOptions } from "../../../tools/bybit-simulator/index.js";
