@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { checkSchema, BreakerEventSchema, ControlCommandSchema } from "../../shared/contracts/index.js";
 import { DEFAULT_BRAIN_PARAMETERS as P } from "./brain-parameters.js";
 import { INITIAL_BREAKER_STATE, breakerStatus, breakerStep, type BreakerEffect, type BreakerInput, type BreakerState } from "./circuit-breaker.js";
-import { INITIAL_TRADING_STATE, clearCause, effectiveState, raiseCause, type TradingStateModel } from "./trading-state.js";
+import { INITIAL_TRADING_STATE, clearCause, effectiveState, raiseCause, type TradingStateModel } from "../../shared/trading-state.js";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 2, 10, 9);

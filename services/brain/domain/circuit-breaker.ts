@@ -10,7 +10,7 @@ import type { BreakerEvent, ControlCommand } from "../../shared/contracts/index.
 import type { BrainParameters } from "./brain-parameters.js";
 import { deterministicUuid } from "./deterministic-ids.js";
 import { dailyDrawdownFraction } from "./risk.js";
-import type { CauseRecord, Principal } from "./trading-state.js";
+import type { CauseRecord, Principal } from "../../shared/trading-state.js";
 
 export type BreakerFigures = BreakerEvent["figures"];
 export type HardTrigger = "daily-drawdown" | "min-equity";

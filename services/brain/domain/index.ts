@@ -8,7 +8,7 @@ export * from "./statistics.js";
 export * from "./allocation.js";
 export * from "./performance.js";
 export * from "./risk.js";
-export * from "./trading-state.js";
+export * from "../../shared/trading-state.js";
 export * from "./circuit-breaker.js";
 export * from "./signal-approval.js";
 export * from "./override.js";

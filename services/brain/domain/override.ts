@@ -5,7 +5,7 @@
 import { PHASES } from "../../shared/contracts/index.js";
 import type { PhaseWeights } from "./allocation.js";
 import type { BrainParameters } from "./brain-parameters.js";
-import type { Principal } from "./trading-state.js";
+import type { Principal } from "../../shared/trading-state.js";
 
 export interface AllocationOverride {
   readonly weights: PhaseWeights;

@@ -26,7 +26,7 @@ import {
   type OpenPosition,
   type PriceHistory,
 } from "./risk.js";
-import type { TradingStateName } from "./trading-state.js";
+import type { TradingStateName } from "../../shared/trading-state.js";
 
 export interface PortfolioSnapshot {
   readonly equityUsd: number;

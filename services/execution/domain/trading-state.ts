@@ -18,7 +18,7 @@ import {
   type StateChange,
   type TradingStateModel,
   type TradingStateName,
-} from "../../brain/domain/trading-state.js";
+} from "../../shared/trading-state.js";
 import type { TradingState } from "../../shared/contracts/index.js";
 
 export { clearCause, effectiveState, expireCauses, isOrderAllowed, raiseCause, tradingStateMessage };

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { TradingStateSchema, checkSchema } from "../../shared/contracts/index.js";
+import { TradingStateSchema, checkSchema } from "./contracts/index.js";
 import {
   CAUSE_RULES,
   INITIAL_TRADING_STATE,

@@ -2,7 +2,7 @@
 // restriction held by a cause, the effective state the most restrictive of them, and the table of who
 // may raise and who may clear each cause. Execution enforces the same model through `isOrderAllowed`.
 
-import type { TRADING_STATES, TradingState, TradingStateCause } from "../../shared/contracts/index.js";
+import type { TRADING_STATES, TradingState, TradingStateCause } from "./contracts/index.js";
 
 export type TradingStateName = (typeof TRADING_STATES)[number];
 export type CauseRecord = TradingState["causes"][number];
