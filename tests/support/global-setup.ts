@@ -1,8 +1,8 @@
 // One throwaway PostgreSQL cluster and one Redis for the whole integration run (a database per test
 // file, see test-database.ts): far cheaper on 2 cores than a cluster per file.
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import getPort from "get-port";
 import type { TestProject } from "vitest/node";
 import { startPostgres, startRedis, stopPostgres, stopRedis } from "../../scripts/lib/local-servers.js";
@@ -18,6 +18,22 @@ declare module "vitest" {
   }
 }
 
+/**
+ * Test files may start servers of their own under the scratch directory; a file whose teardown did not
+ * run (a hook registered too late, a timeout) must not leave them running after the suite.
+ */
+const stopServersLeftUnder = async (root: string): Promise<void> => {
+  const files = readdirSync(root, { recursive: true }).map(String);
+  for (const file of files.filter((f) => basename(f) === "redis.pid")) await stopRedis(join(root, dirname(file))).catch(() => undefined);
+  for (const file of files.filter((f) => basename(f) === "postmaster.pid")) {
+    try {
+      stopPostgres(join(root, dirname(file)), "immediate");
+    } catch {
+      // already gone
+    }
+  }
+};
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const scratchDir = mkdtempSync(join(tmpdir(), "titan-test-"));
   chmodSync(scratchDir, 0o755); // the postgres user must be able to reach its data directory
@@ -32,6 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     stopPostgres(pgDir, "immediate");
     await stopRedis(redisDir);
+    await stopServersLeftUnder(scratchDir);
     rmSync(scratchDir, { recursive: true, force: true });
   };
 }
