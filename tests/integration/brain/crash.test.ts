@@ -3,41 +3,15 @@
 // relay's XADD and its mark; restarted each time. Afterwards every signal has exactly one decision and
 // at most one order command, counted in PostgreSQL and on the Redis stream (by message id, which is what
 // execution's inbox dedupes on: a relay crash may repeat an entry, never create a second command).
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BRAIN_FAULT_POINTS } from "../../../services/brain/adapters/signal-handler.js";
 import { MESSAGING_FAULT_POINTS } from "../../../services/shared/messaging/index.js";
+import { killLeftoverChildren, spawnTsChild, type TestChild } from "../../support/child-process.js";
 import { brainTestWorld, count, equityPayload, parametersFile, publish, readStream, signalPayload, waitFor, type BrainTestWorld } from "./support.js";
 
 const SIGNALS = 60;
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-const children = new Set<ChildProcess>();
-
-interface Child {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly process: ChildProcess;
-  output(): string;
-}
-
-const spawnBrain = (env: NodeJS.ProcessEnv, faults: string): Child => {
-  const child = spawn(process.execPath, ["--import", "tsx", "services/brain/main.ts"], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, TITAN_FAULT_POINTS: faults },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return { exited, process: child, output: () => output.slice(-4_000) };
-};
+const spawnBrain = (env: NodeJS.ProcessEnv, faults: string): TestChild =>
+  spawnTsChild("services/brain/main.ts", [], { ...process.env, ...env, TITAN_FAULT_POINTS: faults });
 
 describe("the brain killed mid-stream", () => {
   let world: BrainTestWorld;
@@ -49,7 +23,7 @@ describe("the brain killed mid-stream", () => {
   });
 
   afterAll(() => {
-    for (const child of children) child.kill("SIGKILL");
+    killLeftoverChildren();
   });
 
   it("loses no signal, decides none twice and duplicates no order command", async () => {

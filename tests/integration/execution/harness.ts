@@ -2,7 +2,6 @@
 // the Bybit simulator in-process, execution run by the shared runtime against it (in-process or as a
 // child process), order commands put on the bus as the brain would, and operator tokens for HTTP.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -18,6 +17,7 @@ import type { ExecutionParts } from "../../../services/execution/adapters/wiring
 import { createExecutionService } from "../../../services/execution/service.js";
 import { startBybitSimulator, type BybitSimulator, type BybitSimulatorOptions } from "../../../tools/bybit-simulator/index.js";
 import { waitFor } from "../../../scripts/lib/local-servers.js";
+import { killLeftoverChildren, spawnTsChild, type TestChild } from "../../support/child-process.js";
 import { provisionTestDatabase, serviceEnv } from "../../support/service-env.js";
 import { withTestDatabase, type TestDatabase } from "../../support/test-database.js";
 
@@ -143,41 +143,10 @@ export const until = (probe: () => Promise<boolean> | boolean, timeoutMs: number
 
 // ── execution as a child process (crash tests) ────────────────────────────────────────────────────
 
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const mainScript = fileURLToPath(new URL("../../../services/execution/main.ts", import.meta.url));
 
-export interface ExecutionChild {
-  readonly process: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-  terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type ExecutionChild = TestChild;
 
-const children = new Set<ChildProcess>();
+export const spawnExecution = (env: NodeJS.ProcessEnv, faultPoints = ""): ExecutionChild => spawnTsChild(mainScript, [], { ...env, TITAN_FAULT_POINTS: faultPoints });
 
-export function spawnExecution(env: NodeJS.ProcessEnv, faultPoints = ""): ExecutionChild {
-  const child = spawn(process.execPath, ["--import", "tsx", mainScript], { cwd: repoRoot, env: { ...env, TITAN_FAULT_POINTS: faultPoints }, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let output = "";
-  child.stdout?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  child.stderr?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    process: child,
-    exited,
-    output: () => output,
-    terminate: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      return exited;
-    },
-  };
-}
-
-export function killLeftoverExecutionChildren(): void {
-  for (const child of children) child.kill("SIGKILL");
-}
+export const killLeftoverExecutionChildren = killLeftoverChildren;

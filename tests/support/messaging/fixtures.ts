@@ -1,6 +1,6 @@
 // Shared pieces of the exactly-once tests: a schema with the messaging tables and an effects table,
 // a handler whose effect is countable per message, envelopes, and child processes to SIGKILL.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawnTsChild, type TestChild } from "../child-process.js";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
@@ -13,7 +13,6 @@ import type { Envelope, MessageHandler, MessageValidator } from "../../../servic
 
 export const SCHEMA = "brain";
 
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const childScript = fileURLToPath(new URL("./child.ts", import.meta.url));
 
 /** The database URL with search_path set to the service schema, as a service role would have it. */
@@ -94,51 +93,10 @@ export const effectSummary = async (pool: pg.Pool, schema = SCHEMA): Promise<Eff
 export const waitForEffects = (pool: pg.Pool, count: number, timeoutMs = 30_000, schema = SCHEMA): Promise<void> =>
   waitFor(async () => (await effectSummary(pool, schema)).messages >= count, timeoutMs, `${count} effects`);
 
-export interface ChildExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-export interface MessagingChild {
-  readonly process: ChildProcess;
-  readonly exited: Promise<ChildExit>;
-  /** Everything the child wrote, for failure messages. */
-  output(): string;
-  /** SIGTERM (graceful stop) and wait for the exit. */
-  terminate(): Promise<ChildExit>;
-}
-
-const running = new Set<ChildProcess>();
+export type MessagingChild = TestChild;
 
 /** Runs tests/support/messaging/child.ts in a new Node process with `env` (see that file for roles). */
-export const spawnMessagingChild = (role: "consumer" | "producer" | "relay", env: Record<string, string>): MessagingChild => {
-  const child = spawn(process.execPath, ["--import", "tsx", childScript, role], {
-    cwd: repoRoot,
-    env: { ...process.env, TITAN_FAULT_POINTS: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child);
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<ChildExit>((resolve) =>
-    child.once("exit", (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    process: child,
-    exited,
-    output: () => output,
-    terminate: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      return exited;
-    },
-  };
-};
+export const spawnMessagingChild = (role: "consumer" | "producer" | "relay", env: Record<string, string>): MessagingChild =>
+  spawnTsChild(childScript, [role], { ...process.env, TITAN_FAULT_POINTS: "", ...env });
 
-/** Kills children a failed test left behind (registered in afterAll by each test file). */
-export const killLeftoverChildren = (): void => {
-  for (const child of running) child.kill("SIGKILL");
-};
+export { killLeftoverChildren, type ChildExit } from "../child-process.js";
