@@ -66,8 +66,15 @@ export const callJson = async <T>(url: string, opts: RequestOptions = {}): Promi
     parsed = undefined;
   }
   if (answer.status < 200 || answer.status >= 300) {
-    const problem = parsed as { detail?: string; title?: string } | undefined;
-    throw new ApiError(answer.status, problem?.detail ?? problem?.title ?? answer.body.slice(0, 200));
+    throw new ApiError(answer.status, describeProblem(parsed, answer.body));
   }
   return parsed as T;
+};
+
+/** A problem+json answer as text: its detail, then one line per listed field problem. */
+export const describeProblem = (parsed: unknown, body: string): string => {
+  const problem = (parsed ?? {}) as { detail?: string; title?: string; errors?: { path: string; message: string }[] };
+  const head = problem.detail ?? problem.title ?? body.slice(0, 200);
+  const lines = (problem.errors ?? []).map((e) => `  ${e.path}: ${e.message}`);
+  return lines.length > 0 ? `${head}\n${lines.join("\n")}` : head;
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeProblem, parseVersionArg, readParametersFile, renderActivation, renderVersionList } from "./scavenger.js";
+import { describeProblem } from "../http-client.js";
+import { parseVersionArg, readParametersFile, renderActivation, renderVersionList } from "./scavenger.js";
 
 const summary = (version: number, active: boolean) => ({
   version,

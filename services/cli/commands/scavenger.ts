@@ -3,7 +3,7 @@
 // need an operator, with a reason that lands in the audit log.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { ApiError, callJson, send, type RequestOptions } from "../http-client.js";
+import { callJson } from "../http-client.js";
 import type { CliContext } from "../context.js";
 
 interface VersionSummary {
@@ -115,7 +115,7 @@ export const registerScavengerCommands = (program: Command, ctx: () => CliContex
       const c = ctx();
       const reason = requireReason(opts.reason);
       const parameters = readParametersFile(opts.file);
-      const created = await callListingErrors<VersionSummary>(`${base(c)}/versions`, {
+      const created = await callJson<VersionSummary>(`${base(c)}/versions`, {
         ...c.request(),
         method: "POST",
         body: { parameters, reason, ...(opts.proposal ? { proposalId: opts.proposal } : {}) },
@@ -145,22 +145,3 @@ export const registerScavengerCommands = (program: Command, ctx: () => CliContex
   }
 };
 
-/** Like callJson, but a refusal that lists problems (an invalid parameter set) shows every one of them. */
-export const callListingErrors = async <T>(url: string, opts: RequestOptions): Promise<T> => {
-  const answer = await send(url, opts);
-  let parsed: unknown;
-  try {
-    parsed = answer.body.length > 0 ? JSON.parse(answer.body) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (answer.status >= 200 && answer.status < 300) return parsed as T;
-  throw new ApiError(answer.status, describeProblem(parsed, answer.body));
-};
-
-export const describeProblem = (parsed: unknown, body: string): string => {
-  const problem = (parsed ?? {}) as { detail?: string; title?: string; errors?: { path: string; message: string }[] };
-  const head = problem.detail ?? problem.title ?? body.slice(0, 200);
-  const lines = (problem.errors ?? []).map((e) => `  ${e.path}: ${e.message}`);
-  return lines.length > 0 ? `${head}\n${lines.join("\n")}` : head;
-};
