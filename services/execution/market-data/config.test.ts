@@ -12,6 +12,7 @@ describe("market-data settings", () => {
       record: true,
       replaySpeed: 1,
       streamMaxLen: 100_000,
+      backfillHours: 72,
     });
   });
 
@@ -26,6 +27,7 @@ describe("market-data settings", () => {
       TITAN_MARKET_DATA_REPLAY_FROM: "2026-01-01",
       TITAN_MARKET_DATA_REPLAY_TO: "2026-01-31",
       TITAN_MARKET_DATA_STREAM_MAXLEN: "5000",
+      TITAN_MARKET_DATA_BACKFILL_HOURS: "0",
     });
     expect(settings).toEqual({
       source: "replay",
@@ -37,6 +39,7 @@ describe("market-data settings", () => {
       replayFromDay: "2026-01-01",
       replayToDay: "2026-01-31",
       streamMaxLen: 5_000,
+      backfillHours: 0,
     });
   });
 

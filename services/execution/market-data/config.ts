@@ -31,6 +31,12 @@ export const MARKET_DATA_CONFIG_SPEC = [
   intVar("TITAN_MARKET_DATA_REPLAY_SPEED", { description: "Replay speed as a multiple of real time; 0 = as fast as the bus takes it.", default: 1, min: 0, max: 100_000 }),
   stringVar("TITAN_MARKET_DATA_REPLAY_FROM", { description: "First UTC day to replay (YYYY-MM-DD); the first recorded day when unset.", pattern: DAY, patternHint: "a day as YYYY-MM-DD", maxLength: 10 }),
   stringVar("TITAN_MARKET_DATA_REPLAY_TO", { description: "Last UTC day to replay (YYYY-MM-DD, inclusive); the last recorded day when unset.", pattern: DAY, patternHint: "a day as YYYY-MM-DD", maxLength: 10 }),
+  intVar("TITAN_MARKET_DATA_BACKFILL_HOURS", {
+    description: "Hours of closed klines filled in at start before the feed goes live (synthetic: generated; live: fetched from the venue); 0 = none. Strategies need days of bars.",
+    default: 72,
+    min: 0,
+    max: 720,
+  }),
   intVar("TITAN_MARKET_DATA_STREAM_MAXLEN", { description: "Approximate length each market-data stream is trimmed to (XADD MAXLEN ~).", default: 100_000, min: 1_000, max: 10_000_000 }),
 ] as const;
 
@@ -44,6 +50,8 @@ export interface MarketDataSettings {
   readonly replayFromDay?: string;
   readonly replayToDay?: string;
   readonly streamMaxLen: number;
+  /** Hours of klines filled in before the feed goes live; 0 = none. */
+  readonly backfillHours: number;
 }
 
 // Loaded after TITAN_STATE_DIR when standalone, as it is inside a service's spec.
@@ -79,5 +87,6 @@ export function loadMarketDataSettings(env: Env = process.env): MarketDataSettin
     ...(from === undefined ? {} : { replayFromDay: from }),
     ...(to === undefined ? {} : { replayToDay: to }),
     streamMaxLen: config.marketDataStreamMaxlen,
+    backfillHours: config.marketDataBackfillHours,
   };
 }

@@ -109,3 +109,14 @@ export async function readKlines(db: Queryable, symbol: string, interval: Market
     closed: r.closed,
   }));
 }
+
+/** The newest closed bar of a symbol and interval, or null when none is stored. */
+export async function latestClosedKline(db: Queryable, symbol: string, interval: MarketKline["interval"]): Promise<{ closeTsMs: number; closePriceUsd: number } | null> {
+  const { rows } = await db.query<{ close_ts_ms: string | number; close_price_usd: number }>(
+    "klines_latest_closed",
+    "SELECT close_ts_ms, close_price_usd FROM klines WHERE symbol = $1 AND bar_interval = $2 AND closed ORDER BY open_ts_ms DESC LIMIT 1",
+    [symbol, interval],
+  );
+  const row = rows[0];
+  return row ? { closeTsMs: Number(row.close_ts_ms), closePriceUsd: row.close_price_usd } : null;
+}

@@ -8,11 +8,13 @@ import type { MarketKline } from "../../shared/contracts/index.js";
 import type { Queryable } from "../../shared/db/database.js";
 import { loadMarketDataSettings, type MarketDataSettings } from "./config.js";
 import type { MarketDataSink, MarketDataSource, MarketEvent } from "./events.js";
+import { planSyntheticBackfill, type SyntheticBackfillPlan } from "./backfill.js";
 import { upsertKlines } from "./kline-store.js";
 import { LiveSource, type LiveSourceOptions } from "./live/source.js";
 import { marketDataMetrics } from "./metrics.js";
 import { createMarketDataPublisher } from "./publisher.js";
 import { ReplaySource } from "./replay/source.js";
+import { DEFAULT_KLINE_INTERVALS } from "./synthetic/market.js";
 import { SyntheticSource, type SyntheticPacing } from "./synthetic/source.js";
 import { TapeWriter } from "./tape/writer.js";
 
@@ -70,7 +72,16 @@ class KlineRecorder {
   }
 }
 
-function buildSource(ctx: ServiceContext<"execution">, settings: MarketDataSettings, opts: StartMarketDataOptions, metrics: ReturnType<typeof marketDataMetrics>): MarketDataSource {
+/** Bars published per bus batch while the history goes out. */
+const BACKFILL_BATCH = 2_000;
+
+function buildSource(
+  ctx: ServiceContext<"execution">,
+  settings: MarketDataSettings,
+  opts: StartMarketDataOptions,
+  metrics: ReturnType<typeof marketDataMetrics>,
+  history: SyntheticBackfillPlan | null,
+): MarketDataSource {
   const { clock, logger } = ctx;
   const onSinkError = (err: unknown) => logger.error({ err }, "market-data sink failed");
   switch (settings.source) {
@@ -78,7 +89,9 @@ function buildSource(ctx: ServiceContext<"execution">, settings: MarketDataSetti
       return new SyntheticSource({
         clock,
         seed: settings.seed,
-        symbols: settings.symbols,
+        // Each symbol picks up at the price its history ended at, where the history ends.
+        symbols: history?.profiles ?? settings.symbols,
+        ...(history ? { startMs: history.liveStartMs } : {}),
         pacing: opts.syntheticPacing ?? "realtime",
         onSinkError,
         onRegimeChange: (symbol, regime, tsMs) => logger.debug({ symbol, regime, tsMs }, "synthetic regime change"),
@@ -101,6 +114,9 @@ function buildSource(ctx: ServiceContext<"execution">, settings: MarketDataSetti
         onReconnect: (venue) => metrics.countReconnect(venue),
         onError: (what, err) => logger.warn({ what, err: (err as Error)?.message ?? String(err) }, "market-data stream error"),
         onRejected: (what) => metrics.rejected.inc({ what }),
+        // Every interval the synthetic market gives: strategies read hourly and daily bars, not just minutes.
+        klineIntervals: DEFAULT_KLINE_INTERVALS,
+        backfillMs: settings.backfillHours * 3_600_000,
         ...opts.live,
       });
   }
@@ -110,7 +126,12 @@ function buildSource(ctx: ServiceContext<"execution">, settings: MarketDataSetti
 export async function startMarketData(ctx: ServiceContext<"execution">, opts: StartMarketDataOptions = {}): Promise<Stopper[]> {
   const settings = opts.settings ?? loadMarketDataSettings(opts.env ?? process.env);
   const metrics = marketDataMetrics(ctx.metrics);
-  const source = opts.source ?? buildSource(ctx, settings, opts, metrics);
+  const recordKlines = settings.record && settings.source !== "replay";
+  const history =
+    !opts.source && settings.source === "synthetic" && settings.backfillHours > 0
+      ? await planSyntheticBackfill({ symbols: settings.symbols, seed: settings.seed, nowMs: ctx.clock.nowMs(), hours: settings.backfillHours, db: recordKlines ? ctx.db : null })
+      : null;
+  const source = opts.source ?? buildSource(ctx, settings, opts, metrics, history);
   metrics.sourceInfo.set({ source: source.kind }, 1);
 
   const publisher = createMarketDataPublisher({
@@ -140,6 +161,19 @@ export async function startMarketData(ctx: ServiceContext<"execution">, opts: St
       )
     : null;
   const listeners = opts.listeners ?? [];
+
+  if (history && history.klines.length > 0) {
+    // The past goes out before the first live event, so consumers see the bars in time order.
+    const startedMs = ctx.clock.nowMs();
+    for (let i = 0; i < history.klines.length; i += BACKFILL_BATCH) {
+      const batch: MarketEvent[] = history.klines.slice(i, i + BACKFILL_BATCH).map((payload) => ({ type: "market-kline", payload }));
+      klines?.record(batch);
+      await publisher.publish(batch);
+    }
+    await publisher.flush();
+    await klines?.flush();
+    ctx.logger.info({ bars: history.klines.length, symbols: history.symbols, seconds: (ctx.clock.nowMs() - startedMs) / 1_000 }, "synthetic history filled in");
+  }
 
   const listen = async (listener: MarketDataSink, batch: readonly MarketEvent[]): Promise<void> => {
     try {

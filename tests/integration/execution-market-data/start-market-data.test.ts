@@ -19,7 +19,7 @@ const SYMBOLS = ["BTCUSDT", "ETHUSDT"];
 let db: TestDatabase;
 let redis: Redis;
 const tapeDir = join(inject("scratchDir"), `tape-${randomBytes(4).toString("hex")}`);
-const settings: MarketDataSettings = { source: "synthetic", symbols: SYMBOLS, seed: 9, tapeDir, record: true, replaySpeed: 0, streamMaxLen: 1_000_000 };
+const settings: MarketDataSettings = { source: "synthetic", symbols: SYMBOLS, seed: 9, tapeDir, record: true, replaySpeed: 0, streamMaxLen: 1_000_000, backfillHours: 0 };
 
 beforeAll(async () => {
   db = await withTestDatabase("md_start");
@@ -106,5 +106,63 @@ describe("startMarketData in the execution service", () => {
     expect((await readTapeDay(tapeDir, "BTCUSDT", utcDay(T0))).chunks).toBe(chunksBefore);
     expect(await readTapeDay(tapeDir, "BTCUSDT", utcDay(Date.UTC(2026, 2, 1))).then((d) => d.chunks)).toBe(0);
     expect(await redis.xlen(replayPrefix + streamOf("market-trade"))).toBe(trades.length);
+  }, 60_000);
+
+  it("fills in history before the feed goes live, and a restart continues the same market from the last stored bar", async () => {
+    const prefix = "history:";
+    const historySettings: MarketDataSettings = { ...settings, symbols: ["SOLUSDT"], backfillHours: 6, record: true };
+    const startMs = Date.UTC(2026, 3, 2, 9, 30, 10);
+    const firstSeen: MarketEvent[] = [];
+    const clock = new ManualClock(startMs);
+    const first = await runService(
+      { service: "execution", start: (ctx) => startMarketData(ctx, { settings: historySettings, streamPrefix: prefix, listeners: [(b) => void firstSeen.push(...b)] }) },
+      { env: serviceEnv("execution", db), clock },
+    );
+    const klineStream = prefix + streamOf("market-kline");
+    const published = async () =>
+      ((await redis.xrange(klineStream, "-", "+")) as [string, string[]][]).map(([, fields]) => JSON.parse(fields[3] as string).payload as MarketEventOf<"market-kline">["payload"]);
+    const history = await published();
+    // From the start of the UTC day 6 h back (03:30 → 00:00) to the start minute: every minute bar.
+    const minutes = history.filter((k) => k.interval === "1m");
+    expect(minutes[0]?.openTsMs).toBe(Date.UTC(2026, 3, 2));
+    expect(minutes).toHaveLength(9 * 60 + 30);
+    expect(history.filter((k) => k.interval === "1h")).toHaveLength(9);
+    // The live market picks up at the history's last close.
+    for (let second = 0; second < 5; second++) {
+      clock.advance(1_000);
+      await settle();
+    }
+    const firstTrade = firstSeen.find((e): e is MarketEventOf<"market-trade"> => e.type === "market-trade");
+    expect(Math.abs(firstTrade!.payload.priceUsd / minutes.at(-1)!.closePriceUsd - 1)).toBeLessThan(0.005);
+    for (let second = 0; second < 120; second++) {
+      clock.advance(1_000);
+      await settle();
+    }
+    await first.stop();
+    const url = new URL(db.url);
+    url.username = roleFor("execution");
+    const asExecution = createDatabase({ url: url.toString(), applicationName: "test-history", maxConnections: 1 });
+    try {
+      const storedFirst = await readKlines(asExecution, "SOLUSDT", "1m", 0, Number.MAX_SAFE_INTEGER);
+      expect(storedFirst.length).toBeGreaterThanOrEqual(9 * 60 + 30 + 2); // the history and the live minutes
+      const lastStored = storedFirst.at(-1)!;
+
+      // Restarted 40 minutes later: only the gap is generated, opening at the last stored close.
+      await redis.del(klineStream);
+      const second = await runService(
+        { service: "execution", start: (ctx) => startMarketData(ctx, { settings: historySettings, streamPrefix: prefix }) },
+        { env: serviceEnv("execution", db), clock: new ManualClock(lastStored.closeTsMs + 1 + 40 * 60_000) },
+      );
+      await second.stop();
+      const gap = (await published()).filter((k) => k.interval === "1m");
+      expect(gap).toHaveLength(40);
+      expect(gap[0]?.openTsMs).toBe(lastStored.closeTsMs + 1);
+      expect(gap[0]?.openPriceUsd).toBe(lastStored.closePriceUsd);
+      const storedAfter = await readKlines(asExecution, "SOLUSDT", "1m", 0, Number.MAX_SAFE_INTEGER);
+      expect(storedAfter.slice(0, storedFirst.length)).toEqual(storedFirst); // nothing an earlier run stored was rewritten
+      expect(storedAfter.length).toBe(storedFirst.length + 40);
+    } finally {
+      await asExecution.close();
+    }
   }, 60_000);
 });

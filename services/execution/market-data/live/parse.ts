@@ -173,7 +173,9 @@ export function klineFromBar(bar: VenueBar, interval: KlineInterval, closed: boo
  */
 export class ClosedBarTracker {
   private forming: VenueBar | null = null;
-  private lastClosedOpenTsMs = Number.NEGATIVE_INFINITY;
+
+  /** `lastClosedOpenTsMs`: the newest bar already emitted elsewhere (a backfill), never emitted again. */
+  constructor(private lastClosedOpenTsMs = Number.NEGATIVE_INFINITY) {}
 
   /** Feeds updates in any order; returns the bars that are now known to be closed, oldest first. */
   update(bars: readonly VenueBar[]): VenueBar[] {

@@ -7,7 +7,7 @@
 
 import type { Clock } from "../../../shared/clock.js";
 import type { MarketDataSink, MarketDataSource, MarketEvent } from "../events.js";
-import type { KlineInterval } from "../kline-builder.js";
+import { INTERVAL_MS, type KlineInterval } from "../kline-builder.js";
 import { loadCcxtProClass, type BybitPro, type LiveExchangeId } from "./ccxt-loader.js";
 import {
   BYBIT_INTERVALS,
@@ -26,6 +26,9 @@ import {
   type VenueBar,
 } from "./parse.js";
 
+/** Bars asked for per backfill request (Bybit returns at most 1,000). */
+const BACKFILL_PAGE = 1_000;
+
 export interface LiveSourceOptions {
   readonly exchange?: LiveExchangeId;
   readonly symbols: readonly string[];
@@ -36,6 +39,8 @@ export interface LiveSourceOptions {
   /** REST kline poll, where the venue does not stream klines. */
   readonly klinePollIntervalMs?: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Closed klines of this many past milliseconds fetched over REST before the streams start; 0 = none. */
+  readonly backfillMs?: number;
   /** Extra ccxt constructor options (timeouts, rate limiting). */
   readonly ccxtOptions?: Record<string, unknown>;
   /** Last touch before markets load: tests point the URLs at a simulator here. */
@@ -129,6 +134,17 @@ export class LiveSource implements MarketDataSource {
         this.options.onError?.("sink", err);
       }
     };
+    // The newest backfilled bar of each series, so the stream does not emit it a second time.
+    const backfilled = new Map<string, number>();
+    if ((this.options.backfillMs ?? 0) > 0) {
+      for (const [id, symbol] of symbols) {
+        for (const interval of this.options.klineIntervals ?? ["1m"]) {
+          const lastOpenTsMs = await this.backfill(exchange, id, symbol, interval, emit);
+          if (lastOpenTsMs !== null) backfilled.set(`${id}:${interval}`, lastOpenTsMs);
+        }
+      }
+      if (!this.running) return;
+    }
     const loops: Promise<void>[] = [];
     for (const [id, symbol] of symbols) {
       loops.push(this.watchLoop(`trades ${id}`, async () => emit(((await exchange.watchTrades(symbol)) as CcxtTrade[]).map((t) => this.parsed("trade", tradeFromCcxt(t, this.ctx(id)))))));
@@ -138,7 +154,7 @@ export class LiveSource implements MarketDataSource {
           await emit([this.parsed("ticker", tickerFromCcxt(ticker, this.ctx(id))), spotFromIndex(ticker, this.ctx(id))]);
         }),
       );
-      for (const interval of this.options.klineIntervals ?? ["1m"]) loops.push(this.klineLoop(exchange, id, symbol, interval, emit));
+      for (const interval of this.options.klineIntervals ?? ["1m"]) loops.push(this.klineLoop(exchange, id, symbol, interval, emit, backfilled.get(`${id}:${interval}`)));
     }
     if (symbols.length > 0) loops.push(this.pollLoop(exchange, symbols, emit));
     await Promise.allSettled(loops);
@@ -190,8 +206,15 @@ export class LiveSource implements MarketDataSource {
     }
   }
 
-  private klineLoop(exchange: BybitPro, id: string, symbol: string, interval: KlineInterval, emit: (e: (MarketEvent | null)[]) => Promise<void>): Promise<void> {
-    const tracker = new ClosedBarTracker();
+  private klineLoop(
+    exchange: BybitPro,
+    id: string,
+    symbol: string,
+    interval: KlineInterval,
+    emit: (e: (MarketEvent | null)[]) => Promise<void>,
+    lastBackfilledOpenTsMs?: number,
+  ): Promise<void> {
+    const tracker = new ClosedBarTracker(lastBackfilledOpenTsMs);
     const closedKlines = (bars: (VenueBar | null)[]) => tracker.update(bars.filter((b): b is VenueBar => b !== null)).map((bar) => klineFromBar(bar, interval, true, this.ctx(id)));
     let refused = false;
     const watched = this.watchLoop(
@@ -214,6 +237,39 @@ export class LiveSource implements MarketDataSource {
         await this.sleep(this.options.klinePollIntervalMs ?? 15_000);
       }, { rest: true });
     });
+  }
+
+  /**
+   * The interval's closed bars of the backfill window, emitted oldest first. Bybit answers a range
+   * wider than one page with its newest bars, so the pages walk backwards from now (`until` = the
+   * oldest bar seen so far) until the window's start. A network error retries the page; any other
+   * error gives up on this series. Returns the newest bar's open time, or null.
+   */
+  private async backfill(exchange: BybitPro, id: string, symbol: string, interval: KlineInterval, emit: (e: (MarketEvent | null)[]) => Promise<void>): Promise<number | null> {
+    const intervalMs = INTERVAL_MS[interval];
+    const nowMs = this.options.clock.nowMs();
+    const sinceMs = Math.floor((nowMs - (this.options.backfillMs ?? 0)) / intervalMs) * intervalMs;
+    const byOpen = new Map<number, VenueBar>();
+    let untilMs = nowMs;
+    let done = false;
+    await this.watchLoop(
+      `kline backfill ${id} ${interval}`,
+      async () => {
+        const rows = (await exchange.fetchOHLCV(symbol, interval, sinceMs, BACKFILL_PAGE, { until: untilMs })) as (number | undefined)[][];
+        let oldestMs = Number.POSITIVE_INFINITY;
+        for (const bar of rows.map(barFromOhlcv)) {
+          if (bar === null || bar.openTsMs < sinceMs || bar.openTsMs > untilMs) continue;
+          oldestMs = Math.min(oldestMs, bar.openTsMs);
+          if (bar.openTsMs + intervalMs <= nowMs) byOpen.set(bar.openTsMs, bar);
+        }
+        if (oldestMs === Number.POSITIVE_INFINITY || oldestMs <= sinceMs) done = true;
+        else untilMs = oldestMs - 1;
+      },
+      { rest: true, done: () => done, onFatal: () => (done = true) },
+    );
+    const bars = [...byOpen.values()].sort((a, b) => a.openTsMs - b.openTsMs);
+    await emit(bars.map((bar) => klineFromBar(bar, interval, true, this.ctx(id))));
+    return bars.at(-1)?.openTsMs ?? null;
   }
 
   private pollLoop(exchange: BybitPro, symbols: readonly [id: string, unified: string][], emit: (e: (MarketEvent | null)[]) => Promise<void>): Promise<void> {
