@@ -65,6 +65,7 @@ export function toSignalMessage(signal: ScavengerSignal, allocationUsd: number, 
     confidence: signal.confidence,
     trapType: signal.trapType,
     triggerPriceUsd: signal.triggerPriceUsd,
+    configVersion: signal.configVersion,
     ...(venueTsMs === undefined ? {} : { venueTsMs }),
     tsMs: signal.tsMs,
   };

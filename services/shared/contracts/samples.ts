@@ -40,6 +40,7 @@ export const SAMPLE_PAYLOADS: { readonly [T in MessageType]: MessageOf<T> } = {
     confidence: 95,
     trapType: "volume-cluster",
     triggerPriceUsd: 60_060,
+    configVersion: 3,
     venueTsMs: T0 - 5,
     tsMs: T0,
   },

@@ -56,6 +56,8 @@ export const SignalSchema = Type.Object(
     confidence: Type.Number({ minimum: 0, maximum: 100 }),
     trapType: TrapTypeSchema,
     triggerPriceUsd: PriceUsd,
+    /** The strategy's parameter version that produced the signal (phases with versioned parameters). */
+    configVersion: Type.Optional(Type.Integer({ minimum: 1 })),
     /** Venue time of the trade that fired the trap, when there was one. */
     venueTsMs: Type.Optional(TsMs),
     tsMs: TsMs,

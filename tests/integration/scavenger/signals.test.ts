@@ -99,7 +99,7 @@ describe("scavenger service: market data in, signals to the brain", () => {
     const { envelope } = onBus[0]!;
     expect(envelope.source).toBe("scavenger");
     expect(envelope.id).toBe(envelope.payload.signalId);
-    expect(envelope.payload).toMatchObject({ phase: 1, symbol, side: "long", trapType: "volume-cluster", confidence: 95, leverage: 20, tsMs: start + 98, venueTsMs: start + 98 });
+    expect(envelope.payload).toMatchObject({ phase: 1, symbol, side: "long", trapType: "volume-cluster", confidence: 95, leverage: 20, configVersion: 2, tsMs: start + 98, venueTsMs: start + 98 });
     expect(envelope.payload.stopLossPriceUsd).toBeCloseTo(LONG_TRIGGER_USD * 0.99, 9);
     expect(envelope.payload.takeProfits).toEqual([{ priceUsd: expect.closeTo(LONG_TRIGGER_USD * 1.03, 9), fraction: 1 }]);
     // Sized against the allocation (the latest futures equity on the bus, else the configured fallback).
