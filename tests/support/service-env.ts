@@ -35,5 +35,8 @@ export const serviceEnv = (service: ServiceName, db: Pick<TestDatabase, "url" | 
     TITAN_SERVICE_TOKEN_SECRET: SERVICE_TOKEN_SECRET,
     TITAN_STATE_DIR: stateDir,
     TITAN_BOOTSTRAP_TOKEN_FILE: join(stateDir, "secrets", "bootstrap-admin-token"),
+    // Tests price their orders from the synthetic market's starting prices: no history walks it away.
+    // (Only execution reads it; tests of the backfill set it themselves.)
+    ...(service === "execution" ? { TITAN_MARKET_DATA_BACKFILL_HOURS: "0" } : {}),
   };
 };

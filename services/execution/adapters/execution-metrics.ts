@@ -19,6 +19,7 @@ export interface ExecutionMetrics {
   readonly tradingCauseState: Gauge<"cause">;
   readonly fillsTotal: Counter<"source">;
   readonly flattenSeconds: Histogram;
+  readonly tradesClosedTotal: Counter<"venue">;
 }
 
 export function executionMetrics(m: ServiceMetrics): ExecutionMetrics {
@@ -34,6 +35,7 @@ export function executionMetrics(m: ServiceMetrics): ExecutionMetrics {
     tradingState: m.gauge("trading_state", "Trading state as enforced: 0 ACTIVE, 1 REDUCING, 2 HALTED"),
     tradingCauseState: m.gauge("trading_cause_state", "1 while a trading-state cause is in force (execution's own or the brain's)", ["cause"]),
     fillsTotal: m.counter("fills_total", "Fills recorded in the shadow state, by the path that brought them first", ["source"]),
+    tradesClosedTotal: m.counter("trades_closed_total", "Round trips closed (a position opened and closed again), by venue", ["venue"]),
     flattenSeconds: m.histogram("flatten_duration_seconds", "From a flatten-all request to the venue confirming flat", [], [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60]),
   };
   for (const kind of MISMATCH_KINDS) metrics.positionMismatchesTotal.inc({ kind }, 0);

@@ -19,6 +19,7 @@ import { EMPTY_SHADOW_STATE, applyReport, openOrders, openPositions, pruneShadow
 import type { VenueFill, VenueOrder } from "../domain/venue-types.js";
 import type { ExecutionMetrics } from "./execution-metrics.js";
 import type { InstrumentBook } from "./instrument-book.js";
+import { recordTripFill } from "./round-trip-store.js";
 import { alreadyPublished, insertFill, loadOrder, loadShadow, markFirstFill, upsertOrder, upsertPosition } from "./store.js";
 
 export const EXECUTION_FAULT_POINTS = {
@@ -144,6 +145,7 @@ export class ShadowBook {
     const firstFills: FirstFill[] = [];
     const changedOrders: ShadowOrder[] = [];
     let newFills = 0;
+    let closedTrades = 0;
     const committed = await this.o.db.transaction(async (tx) => {
       let s = state;
       const positionsMoved = new Map<string, { position: Position; fillId: string; venueTsMs: number }>();
@@ -169,6 +171,7 @@ export class ShadowBook {
           if (!inserted) s = { ...s, appliedFillIds: new Set([...s.appliedFillIds, fill.fillId]) };
         }
         const instrument = this.o.instruments.get(report.symbol);
+        const positionBefore = s.positions[report.symbol];
         const out = applyReport(s, report, { lotStepQty: instrument?.lotStepQty ?? 1e-8, defaultLeverage: s.positions[report.symbol]?.leverage ?? 10 });
         s = out.state;
         if (!out.orderChanged && !out.fillApplied) continue;
@@ -179,6 +182,8 @@ export class ShadowBook {
         if (out.fillApplied && out.position && fill) {
           newFills += 1;
           positionsMoved.set(report.symbol, { position: out.position, fillId: fill.fillId, venueTsMs: report.venueTsMs });
+          const tripFill = { fillId: fill.fillId, clientOrderId: report.clientOrderId, qty: fill.qty, priceUsd: fill.priceUsd, feeUsd: fill.feeUsd, tsMs: report.venueTsMs };
+          if (await recordTripFill(tx, { venue: this.o.venue, clock: this.o.clock, nowMs }, positionBefore, out.position, tripFill)) closedTrades += 1;
           const commandTsMs = await markFirstFill(tx, report.clientOrderId, nowMs);
           if (commandTsMs !== null) firstFills.push({ clientOrderId: report.clientOrderId, commandTsMs, atMs: nowMs });
         }
@@ -195,6 +200,7 @@ export class ShadowBook {
     this.state = committed;
     for (const f of firstFills) this.o.metrics.commandToFillSeconds.observe({ venue: this.o.venue }, Math.max(0, f.atMs - f.commandTsMs) / 1000);
     if (newFills > 0) this.o.metrics.fillsTotal.inc({ source }, newFills);
+    if (closedTrades > 0) this.o.metrics.tradesClosedTotal.inc({ venue: this.o.venue }, closedTrades);
     this.maybePrune(nowMs);
     if (changedOrders.length > 0) for (const listener of this.orderListeners) listener(changedOrders);
     return newFills;

@@ -41,6 +41,7 @@ const BROKEN: { [T in MessageType]: { payload: unknown; field: string } } = {
   "execution-report": { payload: mutate("execution-report", { venueTsMs: "yesterday" }), field: "payload.venueTsMs" },
   "position-snapshot": { payload: mutate("position-snapshot", { qty: -1 }), field: "payload.qty" },
   "equity-snapshot": { payload: mutate("equity-snapshot", { account: "margin" }), field: "payload.account" },
+  "trade-closed": { payload: mutate("trade-closed", { signalId: "not-a-uuid" }), field: "payload.signalId" },
   "trading-state": { payload: mutate("trading-state", { state: "PAUSED" }), field: "payload.state" },
   "breaker-event": { payload: mutate("breaker-event", { breaker: "MEDIUM" }), field: "payload.breaker" },
   heartbeat: { payload: mutate("heartbeat", { sequence: 1.5 }), field: "payload.sequence" },

@@ -9,7 +9,7 @@ import { BreakerEventSchema, ControlCommandSchema, TradingStateSchema } from "./
 import { MarketFundingSchema, MarketKlineSchema, MarketOpenInterestSchema, MarketTickerSchema, MarketTradeSchema } from "./market.js";
 import { AuditEventSchema, ConfigChangeSchema, ConsoleEventSchema, DeadLetterSchema, HeartbeatSchema, ProposalSchema } from "./ops-events.js";
 import { STRICT, ServiceNameSchema, TsMs, Uuid } from "./primitives.js";
-import { DecisionSchema, EquitySnapshotSchema, ExecutionReportSchema, OrderCommandSchema, PositionSnapshotSchema, SignalSchema } from "./trading.js";
+import { DecisionSchema, EquitySnapshotSchema, ExecutionReportSchema, OrderCommandSchema, PositionSnapshotSchema, SignalSchema, TradeClosedSchema } from "./trading.js";
 import { checkSchema, formatIssues, type SchemaIssue } from "./validation.js";
 
 export const DEAD_LETTER_STREAM = "titan:dead-letter";
@@ -25,6 +25,7 @@ export const MESSAGES = {
   "execution-report": entry(ExecutionReportSchema, "titan:execution-reports"),
   "position-snapshot": entry(PositionSnapshotSchema, "titan:positions"),
   "equity-snapshot": entry(EquitySnapshotSchema, "titan:equity"),
+  "trade-closed": entry(TradeClosedSchema, "titan:trades-closed"),
   "trading-state": entry(TradingStateSchema, "titan:trading-state"),
   "breaker-event": entry(BreakerEventSchema, "titan:breaker"),
   heartbeat: entry(HeartbeatSchema, "titan:heartbeats"),

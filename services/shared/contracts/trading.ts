@@ -226,6 +226,35 @@ export const PositionSnapshotSchema = Type.Object(
 );
 export type PositionSnapshot = Static<typeof PositionSnapshotSchema>;
 
+/**
+ * A position's round trip, from the fill that opened it to the fill that closed (or flipped) it, as
+ * execution's shadow state saw it. Strategies learn from these: win rates, daily losses, backtests.
+ */
+export const TradeClosedSchema = Type.Object(
+  {
+    version: Type.Literal(1),
+    /** Derived from the opening fill: a replay publishes the same id. */
+    tradeId: Uuid,
+    venue: VenueSchema,
+    symbol: MarketSymbol,
+    side: PositionSideSchema,
+    /** The signal behind the opening order; null for an order no signal asked for. */
+    signalId: Nullable(Uuid),
+    openedByClientOrderId: ClientOrderId,
+    entryQty: Qty,
+    entryPriceUsd: PriceUsd,
+    exitPriceUsd: PriceUsd,
+    feesUsd: SignedUsd,
+    /** Net of fees. */
+    realisedPnlUsd: SignedUsd,
+    openedTsMs: TsMs,
+    closedTsMs: TsMs,
+    tsMs: TsMs,
+  },
+  STRICT,
+);
+export type TradeClosed = Static<typeof TradeClosedSchema>;
+
 export const EquitySnapshotSchema = Type.Object(
   {
     version: Type.Literal(1),

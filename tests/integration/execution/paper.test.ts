@@ -4,7 +4,7 @@
 // clean reconciliation.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ControlCommand, MarketTicker, MarketTrade } from "../../../services/shared/contracts/index.js";
+import { streamOf, type ControlCommand, type MarketTicker, type MarketTrade } from "../../../services/shared/contracts/index.js";
 import { runService, type RunningService } from "../../../services/shared/runtime.js";
 import type { ExecutionParts } from "../../../services/execution/adapters/wiring.js";
 import { createExecutionService } from "../../../services/execution/service.js";
@@ -19,6 +19,7 @@ let env: NodeJS.ProcessEnv;
 let service: RunningService<"execution">;
 let parts: ExecutionParts;
 let lastBtcUsd = 60_000;
+let entry: ReturnType<typeof orderCommand>;
 
 const start = async () => {
   service = await runService(createExecutionService({ env, marketData: null, onStarted: (p) => (parts = p) }), { env });
@@ -56,6 +57,7 @@ describe("the paper venue", () => {
   it("rests a post-only entry and fills it when the market trades through it", async () => {
     await print("BTCUSDT", 60_000);
     const cmd = orderCommand(fakeHarness(), "BTCUSDT", "buy", 6_000);
+    entry = cmd;
     await publish(redis, [envelopeOf("order-command", cmd)]);
     await until(async () => (await orderStatus(cmd.clientOrderId)) === "new", 10_000, "the resting order");
     await print("BTCUSDT", 59_950, "sell");
@@ -70,6 +72,20 @@ describe("the paper venue", () => {
     const stopFill = (await db.pool.query<{ client_order_id: string }>("SELECT client_order_id FROM execution.fills WHERE side = 'sell'")).rows;
     expect(stopFill).toHaveLength(1);
     expect(stopFill[0]!.client_order_id).toMatch(/^v-paper-stop-loss/);
+    // The round trip is recorded and announced once, tied to the signal that opened it.
+    const trips = (await db.pool.query("SELECT signal_id::text AS signal_id, side, entry_qty, realised_pnl_usd, closing_fill_id FROM execution.round_trips")).rows;
+    expect(trips).toHaveLength(1);
+    expect(trips[0]).toMatchObject({ signal_id: entry.signalId, side: "long", entry_qty: 0.1 });
+    const fills = (await db.pool.query<{ side: string; qty: number; price_usd: number; fee_usd: number }>("SELECT side, qty, price_usd, fee_usd FROM execution.fills")).rows;
+    const expectedPnlUsd = fills.reduce((sum, f) => sum + (f.side === "sell" ? 1 : -1) * f.qty * f.price_usd - f.fee_usd, 0);
+    expect(expectedPnlUsd).toBeLessThan(0); // stopped out below the entry
+    expect(trips[0]!.realised_pnl_usd).toBeCloseTo(expectedPnlUsd, 6);
+    let closed: [string, string[]][] = [];
+    await until(async () => (closed = (await redis.xrange(streamOf("trade-closed"), "-", "+")) as [string, string[]][]).length > 0, 5_000, "trade-closed on the bus");
+    expect(closed).toHaveLength(1);
+    const payload = JSON.parse(closed[0]![1][3]!).payload;
+    expect(payload).toMatchObject({ signalId: entry.signalId, symbol: "BTCUSDT", side: "long", entryQty: 0.1 });
+    expect(payload.realisedPnlUsd).toBeCloseTo(trips[0]!.realised_pnl_usd, 6);
   });
 
   it("simulates a treasury transfer once, however often it is commanded", async () => {

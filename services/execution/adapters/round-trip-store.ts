@@ -1,0 +1,149 @@
+// Round trips in PostgreSQL and on the bus: each applied fill steps its symbol's open trip inside the
+// shadow book's transaction; a trip that closes is published as `trade-closed` in that same
+// transaction, so it is announced exactly when (and only if) the fill that closed it is recorded.
+
+import { publishInTransaction } from "../../shared/bus.js";
+import type { Clock } from "../../shared/clock.js";
+import type { TradeClosed } from "../../shared/contracts/index.js";
+import type { Queryable } from "../../shared/db/database.js";
+import { deterministicUuid } from "../domain/ids.js";
+import type { Position } from "../domain/matching/index.js";
+import type { ReportVenue } from "../domain/reports.js";
+import { entryPriceUsd, exitPriceUsd, tripStep, type ClosedTrip, type OpenTrip, type TripFill } from "../domain/round-trips.js";
+
+interface TripRow {
+  trip_id: string;
+  symbol: string;
+  side: "long" | "short";
+  opened_by_client_order_id: string;
+  opening_fill_id: string;
+  opened_at_ms: number;
+  entry_qty: number;
+  entry_notional_usd: number;
+  exit_qty: number;
+  exit_notional_usd: number;
+  fees_usd: number;
+  realised_at_open_usd: number;
+  signal_id: string | null;
+  closing_fill_id: string | null;
+  closed_at_ms: number | null;
+  realised_pnl_usd: number | null;
+}
+
+const fromRow = (r: TripRow): OpenTrip => ({
+  symbol: r.symbol,
+  side: r.side,
+  openedByClientOrderId: r.opened_by_client_order_id,
+  openingFillId: r.opening_fill_id,
+  openedTsMs: r.opened_at_ms,
+  entryQty: r.entry_qty,
+  entryNotionalUsd: r.entry_notional_usd,
+  exitQty: r.exit_qty,
+  exitNotionalUsd: r.exit_notional_usd,
+  feesUsd: r.fees_usd,
+  realisedAtOpenUsd: r.realised_at_open_usd,
+});
+
+export const tripIdOf = (venue: ReportVenue, trip: OpenTrip): string => deterministicUuid("round-trip", venue, trip.symbol, trip.openingFillId);
+
+async function openTrip(tx: Queryable, symbol: string): Promise<OpenTrip | null> {
+  const { rows } = await tx.query<TripRow>("execution_trip_open", "SELECT * FROM round_trips WHERE symbol = $1 AND closed_at_ms IS NULL FOR UPDATE", [symbol]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+async function saveTrip(tx: Queryable, tripId: string, t: OpenTrip, closed: ClosedTrip | null, signalId: string | null): Promise<void> {
+  await tx.query(
+    "execution_trip_save",
+    `INSERT INTO round_trips (trip_id, symbol, side, opened_by_client_order_id, signal_id, opening_fill_id, opened_at_ms, entry_qty, entry_notional_usd,
+                              exit_qty, exit_notional_usd, fees_usd, realised_at_open_usd, closing_fill_id, closed_at_ms, realised_pnl_usd)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (trip_id) DO UPDATE SET entry_qty = EXCLUDED.entry_qty, entry_notional_usd = EXCLUDED.entry_notional_usd, exit_qty = EXCLUDED.exit_qty,
+       exit_notional_usd = EXCLUDED.exit_notional_usd, fees_usd = EXCLUDED.fees_usd, closing_fill_id = EXCLUDED.closing_fill_id,
+       closed_at_ms = EXCLUDED.closed_at_ms, realised_pnl_usd = EXCLUDED.realised_pnl_usd`,
+    [
+      tripId, t.symbol, t.side, t.openedByClientOrderId, signalId, t.openingFillId, t.openedTsMs, t.entryQty, t.entryNotionalUsd,
+      t.exitQty, t.exitNotionalUsd, t.feesUsd, t.realisedAtOpenUsd, closed?.closingFillId ?? null, closed?.closedTsMs ?? null, closed?.realisedPnlUsd ?? null,
+    ],
+  );
+}
+
+/** The signal behind an order execution placed for a brain command; null for flatten orders and the like. */
+async function signalOf(tx: Queryable, clientOrderId: string): Promise<string | null> {
+  const { rows } = await tx.query<{ signal_id: string }>("execution_trip_signal", "SELECT signal_id::text AS signal_id FROM order_commands WHERE client_order_id = $1", [clientOrderId]);
+  return rows[0]?.signal_id ?? null;
+}
+
+/** Steps the symbol's trip with one applied fill; returns the closed trip's message when it closed. */
+export async function recordTripFill(
+  tx: Queryable,
+  opts: { venue: ReportVenue; clock: Clock; nowMs: number },
+  before: Position | undefined,
+  after: Position,
+  fill: TripFill,
+): Promise<TradeClosed | null> {
+  const current = await openTrip(tx, after.symbol);
+  const step = tripStep(current, before, after, fill);
+  let message: TradeClosed | null = null;
+  if (step.closed) {
+    const closed = step.closed;
+    const tripId = tripIdOf(opts.venue, closed);
+    const signalId = await signalOf(tx, closed.openedByClientOrderId);
+    await saveTrip(tx, tripId, closed, closed, signalId);
+    message = {
+      version: 1,
+      tradeId: tripId,
+      venue: opts.venue,
+      symbol: closed.symbol,
+      side: closed.side,
+      signalId,
+      openedByClientOrderId: closed.openedByClientOrderId,
+      entryQty: closed.entryQty,
+      entryPriceUsd: entryPriceUsd(closed),
+      exitPriceUsd: exitPriceUsd(closed) ?? fill.priceUsd,
+      feesUsd: closed.feesUsd,
+      realisedPnlUsd: closed.realisedPnlUsd,
+      openedTsMs: closed.openedTsMs,
+      closedTsMs: closed.closedTsMs,
+      tsMs: opts.nowMs,
+    };
+    await publishInTransaction(tx, "trade-closed", message, { source: "execution", clock: opts.clock, id: tripId, correlationId: signalId ?? tripId });
+  }
+  if (step.open) {
+    // A continuing trip keeps the signal it was opened with (the update leaves signal_id alone).
+    const continuing = current !== null && step.open.openingFillId === current.openingFillId;
+    await saveTrip(tx, tripIdOf(opts.venue, step.open), step.open, null, continuing ? null : await signalOf(tx, step.open.openedByClientOrderId));
+  }
+  return message;
+}
+
+export interface ClosedTradeRow {
+  readonly tradeId: string;
+  readonly symbol: string;
+  readonly side: "long" | "short";
+  readonly signalId: string | null;
+  readonly entryQty: number;
+  readonly entryPriceUsd: number;
+  readonly exitPriceUsd: number;
+  readonly feesUsd: number;
+  readonly realisedPnlUsd: number;
+  readonly openedTsMs: number;
+  readonly closedTsMs: number;
+}
+
+/** Trips closed in [fromMs, toMs), oldest first: the closed trades of a period. */
+export async function closedTrades(q: Queryable, fromMs: number, toMs: number): Promise<ClosedTradeRow[]> {
+  const { rows } = await q.query<TripRow>("execution_trips_closed", "SELECT * FROM round_trips WHERE closed_at_ms >= $1 AND closed_at_ms < $2 ORDER BY closed_at_ms, trip_id", [fromMs, toMs]);
+  return rows.map((r) => ({
+    tradeId: r.trip_id,
+    symbol: r.symbol,
+    side: r.side,
+    signalId: r.signal_id,
+    entryQty: r.entry_qty,
+    entryPriceUsd: r.entry_qty > 0 ? r.entry_notional_usd / r.entry_qty : 0,
+    exitPriceUsd: r.exit_qty > 0 ? r.exit_notional_usd / r.exit_qty : 0,
+    feesUsd: r.fees_usd,
+    realisedPnlUsd: r.realised_pnl_usd ?? 0,
+    openedTsMs: r.opened_at_ms,
+    closedTsMs: r.closed_at_ms ?? 0,
+  }));
+}
