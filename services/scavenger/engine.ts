@@ -207,7 +207,8 @@ export class ScavengerEngine {
     this.exporter.sync(this.strategy);
   }
 
-  private allocationUsd(): number | null {
+  /** The allocation signals are sized against, and closed trades measured against; null before any is known. */
+  allocationUsd(): number | null {
     if (this.equity && this.equity.equityUsd > 0) return this.equity.equityUsd;
     return this.o.fallbackAllocationUsd ?? null;
   }

@@ -2,7 +2,10 @@
 // applied without restarts), the market data reader feeding the strategy, the minute's recomputation
 // on the injected clock, signals to the brain through the outbox, and its HTTP API.
 import type { ServiceContext, ServiceDefinition, Stopper } from "../shared/runtime.js";
+import { subscribe } from "../shared/bus.js";
 import { streamOf } from "../shared/contracts/index.js";
+import { onCommit } from "../shared/db/database.js";
+import { OutcomeFeed, recordOutcome } from "./adapters/outcome-store.js";
 import { ConfigListener } from "./adapters/config-listener.js";
 import { ensureDefaultVersion, latestActivationSeq, loadActiveConfig } from "./adapters/config-store.js";
 import { ACCOUNT_MESSAGE_TYPES, MARKET_MESSAGE_TYPES } from "./adapters/market-decode.js";
@@ -106,8 +109,23 @@ export function createScavengerService(options: ScavengerServiceOptions = {}): S
       const { engine, reader, listener } = instance;
       if (await ensureDefaultVersion(ctx.db, ctx.clock)) ctx.logger.info("created parameter version 1 (domain.md defaults)");
       await instance.refreshConfig();
+      // Win rates and today's losses from every closed trade so far, before the first signal can fire.
+      const outcomes = new OutcomeFeed(ctx.db, (outcome) => engine.strategy.recordTradeOutcome(outcome));
+      const replayed = await outcomes.refresh();
+      if (replayed > 0) ctx.logger.info({ outcomes: replayed }, "closed trades replayed into the strategy");
+      const refreshOutcomes = () => void outcomes.refresh().catch((err: unknown) => ctx.logger.warn({ err: (err as Error).message }, "could not read new trade outcomes"));
       await listener.start();
       reader.start();
+      const stopOutcomes = subscribe(ctx, {
+        types: ["trade-closed"],
+        handler: async (envelope, tx) => {
+          if (envelope.type !== "trade-closed") return;
+          const allocationUsd = engine.allocationUsd();
+          if (allocationUsd === null) throw new Error("no allocation known yet to measure the closed trade against; retried");
+          const outcome = await recordOutcome(tx, envelope.payload, allocationUsd);
+          if (outcome) onCommit(tx, refreshOutcomes);
+        },
+      });
 
       // The minute's work on the injected clock: re-arm traps, then catch up on configuration.
       let cancelTimer: (() => void) | null = null;
@@ -122,6 +140,7 @@ export function createScavengerService(options: ScavengerServiceOptions = {}): S
           }
           void listener.ensure();
           void instance.refreshConfig();
+          refreshOutcomes(); // outcomes another instance consumed
           schedule();
         });
       };
@@ -130,6 +149,7 @@ export function createScavengerService(options: ScavengerServiceOptions = {}): S
       // The runtime stops workers last-first: the timer goes before the reader, the reader before the listener.
       const stoppers: Stopper[] = [
         () => listener.stop(),
+        stopOutcomes,
         () => reader.stop(),
         async () => {
           running = false;

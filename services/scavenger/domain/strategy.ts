@@ -95,6 +95,8 @@ export interface ScavengerStrategy {
   activeTraps(): ActiveTrap[];
   setOpenPositions(count: number): void;
   recordTradeOutcome(outcome: TradeOutcome): void;
+  /** Closed trades by trap type (the win-rate calibration) and today's realised result (the daily-loss gate). */
+  outcomes(): { byTrapType: Record<TrapType, { trades: number; wins: number }>; realisedPnlPercentToday: number };
   droppedMarketData(): Record<BadMarketDataKind, number>;
   /** `triggered`: confirmed bursts by trap type, whether they became a signal or were suppressed. */
   stats(): { signals: number; triggered: Record<TrapType, number>; suppressed: Record<SuppressionReason, number>; lastRecomputeTsMs: number | null; symbols: number };
@@ -116,7 +118,7 @@ class ScavengerEngine implements ScavengerStrategy {
   private readonly market: MarketState;
   private book: TrapBook;
   private readonly cooldowns = new Cooldowns();
-  private readonly outcomes = new TrapOutcomes();
+  private readonly tradeOutcomes = new TrapOutcomes();
   private readonly exposure = new ExposureGate();
   private top = new Uint8Array(8);
   private lastTradeTsMs = 0;
@@ -258,7 +260,12 @@ class ScavengerEngine implements ScavengerStrategy {
   recordTradeOutcome(outcome: TradeOutcome): void {
     if (!TRAP_TYPES.includes(outcome.trapType)) throw new RangeError(`unknown trap type '${String(outcome.trapType)}'`);
     this.exposure.recordClosedTrade(outcome.pnlPercentOfAllocation, outcome.closedTsMs);
-    this.outcomes.record(outcome.trapType, outcome.pnlPercentOfAllocation > 0);
+    this.tradeOutcomes.record(outcome.trapType, outcome.pnlPercentOfAllocation > 0);
+  }
+
+  outcomes(): { byTrapType: Record<TrapType, { trades: number; wins: number }>; realisedPnlPercentToday: number } {
+    const byTrapType = Object.fromEntries(TRAP_TYPES.map((t) => [t, this.tradeOutcomes.counts(t)])) as Record<TrapType, { trades: number; wins: number }>;
+    return { byTrapType, realisedPnlPercentToday: this.exposure.snapshot().realisedPnlPercentToday };
   }
 
   droppedMarketData(): Record<BadMarketDataKind, number> {
@@ -311,7 +318,7 @@ class ScavengerEngine implements ScavengerStrategy {
       this.book.disarm(symbol, slot);
       this.triggered[plan.trapType]++;
       const block = this.exposure.blockAt(tsMs, this.parameters);
-      const size = proposeSize(plan, this.outcomes, this.parameters);
+      const size = proposeSize(plan, this.tradeOutcomes, this.parameters);
       if (block !== null || size.marginFraction <= 0) {
         this.suppressed[block ?? "no-edge"]++;
         continue;

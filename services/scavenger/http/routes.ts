@@ -88,6 +88,7 @@ export const scavengerRoutes = async (parent: FastifyInstance, opts: ScavengerRo
         top: s.strategy.top.map((t) => ({ symbol: t.symbol, score: t.quality.score, atrPercent: Number.isFinite(t.atrPercent) ? t.atrPercent : 0, volume24hUsd: t.volume24hUsd, traps: t.traps })),
       },
       allocation: s.allocation,
+      outcomes: engine.strategy.outcomes(),
       marketData: { reader: reader.phase, entriesRead: reader.entriesRead, ...s.marketData },
       signals: { ...s.signals, recent: await recentSignals(db, 10) },
     };

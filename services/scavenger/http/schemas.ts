@@ -131,6 +131,15 @@ export const StatusResponseSchema = Type.Object(
       },
       STRICT,
     ),
+    outcomes: Type.Object(
+      {
+        /** Closed trades of this scavenger's signals and how many made money, by trap type (the win-rate calibration). */
+        byTrapType: Type.Record(Type.String(), Type.Object({ trades: Type.Integer(), wins: Type.Integer() }, STRICT)),
+        /** Realised result of the UTC day's closed trades, percent of the allocation (the daily-loss gate). */
+        realisedPnlPercentToday: Type.Number(),
+      },
+      STRICT,
+    ),
     signals: Type.Object(
       {
         published: Type.Integer(),

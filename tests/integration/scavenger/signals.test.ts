@@ -118,6 +118,56 @@ describe("scavenger service: market data in, signals to the brain", () => {
     expect(await signalsOnBus(a.running.ctx.redis, symbol, signalTail)).toHaveLength(1);
   });
 
+  it("learns from its signal's closed trade on every instance: win rate and today's loss, counted once", async () => {
+    const [signal] = await signalsOnBus(a.running.ctx.redis, symbol, signalTail);
+    const closedTsMs = clock.nowMs();
+    const trade = {
+      version: 1 as const,
+      tradeId: randomUUID(),
+      venue: "paper" as const,
+      symbol,
+      side: "long" as const,
+      signalId: signal!.envelope.payload.signalId,
+      openedByClientOrderId: "tt-ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+      entryQty: 1,
+      entryPriceUsd: 106.5,
+      exitPriceUsd: 105.4,
+      feesUsd: 0.1,
+      realisedPnlUsd: -12, // 1.2 % of the 1,000 USD allocation
+      openedTsMs: closedTsMs - 60_000,
+      closedTsMs,
+      tsMs: closedTsMs,
+    };
+    const outcomes = (s: StartedScavenger) => s.instance.engine.strategy.outcomes();
+    await publishToBus(a.running.ctx.redis, "trade-closed", [trade], clock);
+    // Another phase's trade (a signal the scavenger never sent) and a flatten order's (no signal) are not its outcomes.
+    await publishToBus(a.running.ctx.redis, "trade-closed", [{ ...trade, tradeId: randomUUID(), signalId: randomUUID() }, { ...trade, tradeId: randomUUID(), signalId: null }], clock);
+    // The consumer group hands the message to one instance; the other reads it from the table on its minute.
+    // The consumers poll on the manual clock: time moves a second per probe, so the minute comes round too.
+    const learned = (s: StartedScavenger) => outcomes(s).byTrapType["volume-cluster"].trades === 1;
+    await waitFor(async () => (clock.advance(1_000), [a, b].every(learned)), 10_000, "both instances to learn the outcome");
+    for (const s of [a, b]) {
+      expect(outcomes(s).byTrapType["volume-cluster"]).toEqual({ trades: 1, wins: 0 });
+      expect(outcomes(s).realisedPnlPercentToday).toBeCloseTo(-1.2, 9);
+    }
+    // Redelivered (a new envelope for the same trade): still one.
+    await publishToBus(a.running.ctx.redis, "trade-closed", [trade], clock);
+    const consumed = await streamTail(a.running.ctx.redis, "trade-closed");
+    const groupHasDone = async (entryId: string): Promise<boolean> => {
+      const groups = (await a.running.ctx.redis.xinfo("GROUPS", streamOf("trade-closed"))) as unknown[][];
+      const group = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [String(g[2 * i]), g[2 * i + 1]]))).find((g) => g.name === "scavenger");
+      return group !== undefined && group["last-delivered-id"] === entryId && Number(group.pending) === 0;
+    };
+    await waitFor(async () => (clock.advance(1_000), groupHasDone(consumed)), 10_000, "the redelivery to be consumed");
+    clock.advance(MINUTE_MS);
+    const rows = (await db.pool.query("SELECT trade_id::text AS id, trap_type, config_version, pnl_percent_of_allocation FROM scavenger.trade_outcomes")).rows;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: trade.tradeId, trap_type: "volume-cluster", config_version: 2 });
+    for (const s of [a, b]) expect(outcomes(s).byTrapType["volume-cluster"].trades).toBe(1);
+    const status = (await api("GET", "/status", "viewer")).json();
+    expect(status.outcomes.byTrapType["volume-cluster"]).toEqual({ trades: 1, wins: 0 });
+  });
+
   it("applies a new version on every instance without a restart, and a rollback restores the old behaviour; both audited", async () => {
     // Price settles back between the clusters, and the next minute re-arms the fired long (cooldown 0).
     await settleBetweenClusters(READY_TS_MS + MINUTE_MS - 1_000);
