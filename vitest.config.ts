@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["services/**/*.test.ts", "ops/**/*.test.ts", "alerts/**/*.test.ts", "dashboards/**/*.test.ts", "scripts/**/*.test.ts", "tests/unit/**/*.test.ts"],
+          include: ["services/**/*.test.ts", "ops/**/*.test.ts", "alerts/**/*.test.ts", "dashboards/**/*.test.ts", "runbooks/**/*.test.ts", "scripts/**/*.test.ts", "tests/unit/**/*.test.ts"],
         },
       },
       {
