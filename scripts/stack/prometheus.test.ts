@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { renderAlertmanagerConfig } from "./alertmanager.js";
 import { stackPorts } from "./ports.js";
 import { renderPrometheusConfig } from "./prometheus.js";
 
@@ -43,21 +42,5 @@ describe("the Prometheus config of the local stack", () => {
     const targets = (moved.scrape_configs as ScrapeConfig[]).flatMap((c) => c.static_configs[0]!.targets);
     expect(targets).toContain("127.0.0.1:4100");
     expect(targets).toContain("127.0.0.1:10187");
-  });
-});
-
-describe("the Alertmanager config of the local stack", () => {
-  const config = parse(renderAlertmanagerConfig()) as { route: { group_wait: string; routes: Array<{ receiver: string; matchers: string[] }> }; receivers: Array<{ name: string }> };
-
-  it("routes critical alerts to the page receiver and warnings to tickets", () => {
-    expect(config.route.routes).toEqual([
-      { receiver: "page", matchers: ['severity="critical"'] },
-      { receiver: "ticket", matchers: ['severity="warning"'] },
-    ]);
-    expect(config.receivers.map((r) => r.name).sort()).toEqual(["page", "review", "ticket"]);
-  });
-
-  it("groups quickly enough to leave room in the 5-minute detection budget", () => {
-    expect(config.route.group_wait).toBe("10s");
   });
 });

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
+import { writeRuleFiles } from "../../alerts/render-rules.js";
 import { startRedis } from "../lib/local-servers.js";
 import { checkAlertmanagerConfig, renderAlertmanagerConfig } from "./alertmanager.js";
 import { ensureCertificateAuthority } from "./ca.js";
@@ -49,10 +50,13 @@ const configure = (name: DaemonName, ctx: StackContext): boolean => {
     return changed;
   }
   if (name === "prometheus") {
+    // Rendered from alerts/ on every up, so the stack never runs rules older than the checkout.
+    const rulesDir = join(layout.prometheusDir, "rules");
+    const rules = writeRuleFiles(rulesDir);
     const file = prometheusConfigFile(layout);
-    const changed = writeIfChanged(file, renderPrometheusConfig({ ports, ruleDirs: [join(layout.repoDir, "alerts", "rendered")] }));
+    const changed = writeIfChanged(file, renderPrometheusConfig({ ports, ruleDirs: [rulesDir] }));
     checkPrometheusConfig(file);
-    return changed;
+    return changed || rules.written.length + rules.removed.length > 0;
   }
   return false;
 };

@@ -1,5 +1,6 @@
 // The brain's metrics (names titan_brain_<what>_<unit>), and the one function that sets the gauges from
 // the committed state, so a scrape always shows what PostgreSQL holds.
+import { VETO_REASONS } from "../../shared/contracts/index.js";
 import type { Counter, Gauge, Histogram } from "prom-client";
 import { TRADING_STATE_CAUSES } from "../../shared/contracts/index.js";
 import type { ServiceMetrics } from "../../shared/metrics.js";
@@ -43,6 +44,10 @@ export class BrainMetrics {
     this.marketDataMessagesTotal = m.counter("market_data_messages_total", "Market data messages read for the price history", ["type", "outcome"]);
     for (const type of ["HARD", "SOFT"]) this.breakerTripsTotal.inc({ type }, 0);
     for (const outcome of ["published", "failed"]) this.heartbeatsTotal.inc({ outcome }, 0);
+    // Zero series from the start, so rates and the latency KPI read 0 rather than "no data" before the first signal.
+    this.decisionsTotal.inc({ outcome: "approved", reason: "approved" }, 0);
+    for (const reason of VETO_REASONS) this.decisionsTotal.inc({ outcome: "vetoed", reason }, 0);
+    for (const outcome of ["approved", "vetoed"]) this.signalProcessingSeconds.zero({ outcome });
   }
 
   /** The fast gauges, after every committed change. */

@@ -20,7 +20,9 @@ export class RequestPacer {
     private readonly limits: PacerLimits,
     private readonly clock: Clock,
     private readonly useRatioGauge?: Gauge<"bucket">,
-  ) {}
+  ) {
+    this.useRatioGauge?.set({ bucket: "overall" }, 0); // the series exists before the first request
+  }
 
   /** Resolves when one more request of this kind may go; requests leave in the order they asked. */
   acquire(kind: "create" | "other", family = "linear"): Promise<void> {

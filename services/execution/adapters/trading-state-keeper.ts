@@ -3,6 +3,7 @@
 // effect in memory at once — fail-closed even when PostgreSQL is the thing that is gone — and is then
 // persisted, published and audited in one transaction; a failed write is retried on the next tick.
 
+import { TRADING_STATE_CAUSES } from "../../shared/contracts/index.js";
 import type { Logger } from "pino";
 import { appendAudit, type AuditActor, type AuditTransaction } from "../../shared/audit/index.js";
 import { publishInTransaction } from "../../shared/bus.js";
@@ -192,7 +193,8 @@ export class TradingStateKeeper {
   private updateMetrics(): void {
     const view = this.view();
     this.o.metrics.tradingState.set(STATE_VALUE[view.state]);
-    this.o.metrics.tradingCauseState.reset();
-    for (const c of [...view.own, ...view.brain]) this.o.metrics.tradingCauseState.set({ cause: c.cause }, 1);
+    // Every known cause has a series: 1 while in force, 0 otherwise.
+    const active = new Set([...view.own, ...view.brain].map((c) => c.cause));
+    for (const cause of new Set<string>([...TRADING_STATE_CAUSES, ...active])) this.o.metrics.tradingCauseState.set({ cause }, active.has(cause as never) ? 1 : 0);
   }
 }

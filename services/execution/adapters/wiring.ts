@@ -2,6 +2,7 @@
 // venue and its streams, shadow state, order manager, watchdog, reconciliation (one cycle before the
 // service takes commands), then the bus consumers. Stops them in reverse.
 
+import { ORDER_TYPES } from "../../shared/contracts/index.js";
 import type { Logger } from "pino";
 import { subscribe } from "../../shared/bus.js";
 import type { Clock } from "../../shared/clock.js";
@@ -73,6 +74,12 @@ export async function startExecution(ctx: ServiceContext<"execution">, settings:
   const pacer = new RequestPacer(settings.pacer, clock, metrics.rateLimitUseRatio);
   const venue = options.venue ?? makeVenue(ctx, settings, db, metrics, pacer);
   const venueName: ReportVenue = venue.name;
+  // Zero series for the venue in use, so the order KPIs and latency panels read 0 before the first order.
+  for (const type of ORDER_TYPES) for (const outcome of ["accepted", "refused", "rejected", "cancelled"]) metrics.ordersTotal.inc({ venue: venueName, type, outcome }, 0);
+  metrics.commandToAckSeconds.zero({ venue: venueName });
+  metrics.commandToFillSeconds.zero({ venue: venueName });
+  metrics.tradesClosedTotal.inc({ venue: venueName }, 0);
+  for (const source of ["stream", "poll"]) metrics.fillsTotal.inc({ source }, 0);
   const stoppers: Stopper[] = [];
   const stopAll = async () => {
     for (const s of [...stoppers].reverse()) await s().catch((err: unknown) => logger.warn({ err }, "stopping an execution part failed"));

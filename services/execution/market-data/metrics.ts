@@ -19,7 +19,7 @@ export interface MarketDataMetrics {
 
 export function marketDataMetrics(m: ServiceMetrics): MarketDataMetrics {
   const reconnects = m.counter("exchange_websocket_reconnects_total", "Exchange WebSocket reconnects (a watch retried after a network error)", ["venue"]);
-  return {
+  const metrics: MarketDataMetrics = {
     countReconnect: (venue) => {
       // The venues' private stream counts into the same metric; if it was registered first without the
       // venue label, count without it rather than throw.
@@ -38,4 +38,8 @@ export function marketDataMetrics(m: ServiceMetrics): MarketDataMetrics {
     klinesUpserted: m.counter("klines_upserted_total", "Kline rows inserted or updated in PostgreSQL"),
     rejected: m.counter("market_data_rejected_total", "Venue structures or events refused before publication (missing or invalid fields)", ["what"]),
   };
+  // Zero series for every known reason, so rates read 0 rather than "no data" while nothing goes wrong.
+  for (const reason of ["redis", "overflow"]) metrics.dropped.inc({ reason }, 0);
+  for (const what of ["trade", "ticker", "market-trade", "market-ticker", "market-kline", "market-open-interest", "market-funding"]) metrics.rejected.inc({ what }, 0);
+  return metrics;
 }

@@ -44,6 +44,7 @@ export function scavengerMetrics(m: ServiceMetrics): ScavengerMetrics {
     metrics.signals.inc({ trap_type: type, outcome: "published" }, 0);
   }
   for (const kind of [...BAD_MARKET_DATA_KINDS, "malformed"]) metrics.badMarketDataDropped.inc({ kind }, 0);
+  for (const reason of ["no-edge", "max-open-positions", "max-daily-loss"]) metrics.signalsSuppressed.inc({ reason }, 0);
   return metrics;
 }
 

@@ -92,6 +92,7 @@ const authPolicy = async (app: FastifyInstance, opts: AuthPolicyOptions): Promis
       return;
     }
     const routeLabel = route.url;
+    opts.metrics.authFailuresTotal.inc({ reason: "missing_credentials", route: routeLabel }, 0); // the series exists before the first refusal
     const authoriseHook = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
       const result = authResults.get(request) ?? { ok: false, reason: "missing_credentials" };
       const decision = authorise(policy, result);

@@ -20,6 +20,7 @@ import type { StreamEntry } from "./redis-replies.js";
 import { RedisTimeoutError } from "./timeout.js";
 import { DEFAULT_RETRY_BACKOFF, backoffDelayMs, decideAfterFailure, exceedsDeliveryLimit, isTransientError, validateBackoff, type BackoffPolicy } from "./retry-policy.js";
 import {
+  DEAD_LETTER_REASON_CLASSES,
   DEFAULT_DEAD_LETTER_STREAM,
   MESSAGING_FAULT_POINTS,
   silentLogger,
@@ -131,6 +132,13 @@ export class StreamConsumer {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? silentLogger;
     this.metrics = consumerMetrics(opts.metrics ?? new ServiceMetrics(opts.service, { defaultMetrics: false }));
+    // Every series exists from the start, at zero: rates and alerts over them read 0, not "no data".
+    for (const stream of opts.streams) {
+      const labels = { stream, group: this.group };
+      for (const counter of [this.metrics.processedTotal, this.metrics.duplicatesSkippedTotal, this.metrics.claimedTotal]) counter.inc(labels, 0);
+      for (const kind of ["handler", "infrastructure"]) this.metrics.failedTotal.inc({ ...labels, kind }, 0);
+      for (const reasonClass of DEAD_LETTER_REASON_CLASSES) this.metrics.deadLetteredTotal.inc({ ...labels, reason_class: reasonClass }, 0);
+    }
     this.backoff = opts.backoff ?? DEFAULT_RETRY_BACKOFF;
     validateBackoff(this.backoff, "StreamConsumer backoff");
     this.newId = opts.newId ?? randomUUID;

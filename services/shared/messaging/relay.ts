@@ -77,6 +77,7 @@ export class OutboxRelay {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? silentLogger;
     this.metrics = relayMetrics(opts.metrics ?? new ServiceMetrics(opts.service, { defaultMetrics: false }));
+    for (const store of ["postgres", "redis"]) this.metrics.publishFailuresTotal.inc({ reason: store }, 0); // zero series from the start
     this.pollIntervalMs = opts.pollIntervalMs ?? 1_000;
     this.batchSize = opts.batchSize ?? 200;
     this.maxLenApprox = opts.maxLenApprox === undefined ? 100_000 : opts.maxLenApprox;

@@ -1,0 +1,33 @@
+// The catalogue: every rule group, in the order the files are rendered. One source for the plain
+// rule files, the PrometheusRule objects, the promtool tests' subjects and the runbooks.
+import { CAPACITY_GROUP } from "./groups/capacity.js";
+import { KPIS_GROUP } from "./groups/kpis.js";
+import { SECURITY_GROUP } from "./groups/security.js";
+import { SERVICES_GROUP } from "./groups/services.js";
+import { STACK_GROUP } from "./groups/stack.js";
+import { TRADING_GROUP } from "./groups/trading.js";
+import { WATCHDOG_GROUP } from "./groups/watchdog.js";
+import { buildGroup, type AlertRule, type GroupSpec, type RuleGroup } from "./model.js";
+
+export const GROUP_SPECS: readonly GroupSpec[] = [SERVICES_GROUP, TRADING_GROUP, KPIS_GROUP, SECURITY_GROUP, CAPACITY_GROUP, STACK_GROUP, WATCHDOG_GROUP];
+
+/** The groups with every runbook link under `runbookBaseUrl` (default: DEFAULT_RUNBOOK_BASE_URL). */
+export const buildRuleGroups = (runbookBaseUrl?: string): RuleGroup[] => {
+  const groups = GROUP_SPECS.map((spec) => buildGroup(spec, runbookBaseUrl));
+  const seen = new Map<string, string>();
+  for (const group of groups) {
+    for (const alert of group.alerts) {
+      const other = seen.get(alert.name);
+      if (other) throw new Error(`alert ${alert.name} is defined in both ${other} and ${group.name}`);
+      seen.set(alert.name, group.name);
+    }
+  }
+  return groups;
+};
+
+export const ALERT_RULE_GROUPS: readonly RuleGroup[] = buildRuleGroups();
+
+export const allAlerts = (runbookBaseUrl?: string): AlertRule[] =>
+  (runbookBaseUrl === undefined ? ALERT_RULE_GROUPS : buildRuleGroups(runbookBaseUrl)).flatMap((g) => g.alerts);
+
+export const alertNames = (): string[] => allAlerts().map((a) => a.name);

@@ -1,0 +1,25 @@
+// What the monitoring component provisions from the rest of the repository: the alert rules and the
+// Alertmanager routing of alerts/, and the dashboards of dashboards/. One module, so the program
+// (index.ts) and the offline synth load the same.
+import { alertmanagerConfig, prometheusRuleObjects } from "../alerts/index.js";
+import { DEFAULT_DATASOURCE_UID, buildDashboards } from "../dashboards/index.js";
+import type { Dashboard } from "./k8s/monitoring.js";
+
+export interface MonitoringInputs {
+  readonly datasourceUid: string;
+  readonly dashboards: readonly Dashboard[];
+  /** PrometheusRule objects for a namespace; kube-prometheus-stack selects them in every namespace. */
+  readonly alertRules: (namespace: string) => readonly object[];
+  readonly alertmanagerConfig: Record<string, unknown> | undefined;
+}
+
+export function monitoringInputs(): MonitoringInputs {
+  return {
+    datasourceUid: DEFAULT_DATASOURCE_UID,
+    dashboards: buildDashboards({ datasourceUid: DEFAULT_DATASOURCE_UID }),
+    alertRules: (namespace) => prometheusRuleObjects({ namespace }),
+    // Routing and timings from alerts/; receivers' integrations (pager keys) are added per stack when
+    // their secrets exist, until then every receiver delivers nowhere.
+    alertmanagerConfig: alertmanagerConfig(),
+  };
+}
