@@ -13,7 +13,6 @@ export interface PendingMetric {
 /** Metrics alerts read that no service exports yet; the live test skips exactly these and prints them. */
 export const PENDING_METRICS: ReadonlyArray<PendingMetric> = [
   { metric: "titan_console_websocket_delivery_seconds", issue: 10, why: "histogram of the console's WebSocket delivery to browsers (KPI: WebSocket delivery p95), comes with the console's live view" },
-  { metric: "titan_brain_breaker_false_positives_total", issue: 6, why: "counter of breaker trips an operator marks as false positives (KPI: fewer than 1 a month), added to the brain by the lead" },
 ];
 
 const HISTOGRAM_SERIES = /_(bucket|sum|count)$/;

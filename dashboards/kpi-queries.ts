@@ -68,8 +68,8 @@ export const KPI_QUERIES: Readonly<Record<KpiId, KpiQuery>> = {
     how: "mean time from an incident's first alert to recovery",
   },
   configurationChangeSuccessRate: {
-    expr: ratioOfIncreases('titan_scavenger_config_changes_total{outcome="succeeded"}', "titan_scavenger_config_changes_total", windowOf(k.configurationChangeSuccessRate)),
-    how: "configuration changes that succeeded, out of all attempted",
+    expr: ratioOfIncreases('titan_scavenger_config_changes_total{outcome="applied"}', 'titan_scavenger_config_changes_total{outcome=~"applied|failed"}', windowOf(k.configurationChangeSuccessRate)),
+    how: "activations applied, out of those that were valid (a refused bad request is the guard working, not a failed change)",
   },
   backupSuccessRate: {
     expr: ratioOfIncreases('titan_backup_runs_total{outcome="succeeded"}', "titan_backup_runs_total", windowOf(k.backupSuccessRate)),

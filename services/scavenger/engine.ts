@@ -70,6 +70,11 @@ export class ScavengerEngine {
     this.sampleEvery = Math.max(1, Math.floor(o.tradeEvaluationSampleEvery ?? 8));
   }
 
+  /** One activation through the API, for the configuration-change KPI. */
+  countConfigChange(outcome: "applied" | "refused" | "failed"): void {
+    this.o.metrics.configChanges.inc({ outcome });
+  }
+
   get applied(): AppliedConfig | null {
     return this.appliedConfig;
   }

@@ -18,6 +18,7 @@ export class BrainMetrics {
   readonly tradingStateInfo: Gauge<"state">;
   readonly tradingStateCauseInfo: Gauge<"cause">;
   readonly breakerTripsTotal: Counter<"type">;
+  readonly breakerFalsePositivesTotal: Counter;
   readonly breakerTrippedState: Gauge<"type">;
   readonly dailyDrawdownRatio: Gauge;
   readonly leverageRatio: Gauge;
@@ -35,6 +36,7 @@ export class BrainMetrics {
     this.tradingStateInfo = m.gauge("trading_state_info", "1 for the effective trading state, 0 for the others", ["state"]);
     this.tradingStateCauseInfo = m.gauge("trading_state_cause_info", "1 while a cause restricts trading, 0 otherwise", ["cause"]);
     this.breakerTripsTotal = m.counter("breaker_trips_total", "Circuit breaker trips by type", ["type"]);
+    this.breakerFalsePositivesTotal = m.counter("breaker_false_positives_total", "HARD trips an operator judged false positives when resetting them (KPI: fewer than 1 a month)");
     this.breakerTrippedState = m.gauge("breaker_tripped_state", "1 while the breaker of this type is tripped", ["type"]);
     this.dailyDrawdownRatio = m.gauge("daily_drawdown_ratio", "Drawdown from the start-of-day equity (00:00 UTC)");
     this.leverageRatio = m.gauge("leverage_ratio", "Gross open notional / equity");
@@ -43,6 +45,7 @@ export class BrainMetrics {
     this.heartbeatsTotal = m.counter("heartbeats_total", "Heartbeats published, or failed to publish", ["outcome"]);
     this.marketDataMessagesTotal = m.counter("market_data_messages_total", "Market data messages read for the price history", ["type", "outcome"]);
     for (const type of ["HARD", "SOFT"]) this.breakerTripsTotal.inc({ type }, 0);
+    this.breakerFalsePositivesTotal.inc(0);
     for (const outcome of ["published", "failed"]) this.heartbeatsTotal.inc({ outcome }, 0);
     // Zero series from the start, so rates and the latency KPI read 0 rather than "no data" before the first signal.
     this.decisionsTotal.inc({ outcome: "approved", reason: "approved" }, 0);

@@ -30,18 +30,20 @@ const refusedOr = (step: Step, status: 400 | 404 | 409): Step => {
   return step;
 };
 
-export async function resetBreaker(brain: Brain, actor: AuditActor, rawReason: string): Promise<Step> {
+export async function resetBreaker(brain: Brain, actor: AuditActor, rawReason: string, falsePositive = false): Promise<Step> {
   const reason = requireReason(rawReason);
   const step = await brain.changeAlone(
     (state, c) => onBreakerReset(state, principalOf(actor), reason, c),
     async (tx, before, next) =>
       void (await appendAudit(
         auditTx(tx),
-        { actor, service: "brain", action: "breaker.reset", target: "breaker:HARD", reason, before: { hard: before.breaker.hard, figures: before.breaker.figures }, after: { hard: next.state.breaker.hard } },
+        { actor, service: "brain", action: "breaker.reset", target: "breaker:HARD", reason, before: { hard: before.breaker.hard, figures: before.breaker.figures }, after: { hard: next.state.breaker.hard, falsePositive } },
         brain.clock,
       )),
   );
-  return refusedOr(step, 409);
+  const result = refusedOr(step, 409);
+  if (falsePositive) brain.metrics.breakerFalsePositivesTotal.inc();
+  return result;
 }
 
 export interface OverrideInput {

@@ -22,6 +22,7 @@ import {
   PhaseRegisterBodySchema,
   PhaseViewSchema,
   ReasonBodySchema,
+  BreakerResetBodySchema,
   StatusViewSchema,
   TradingStateViewSchema,
   TreasuryViewSchema,
@@ -95,10 +96,15 @@ export async function brainRoutes(parent: FastifyInstance, brain: Brain): Promis
     "/breaker/reset",
     {
       config: OPERATOR,
-      schema: { tags, summary: "Reset a HARD trip (operator; reason required; audited)", body: ReasonBodySchema, response: { 200: BreakerViewSchema, 409: ProblemDetailsSchema, ...problems } },
+      schema: {
+        tags,
+        summary: "Reset a HARD trip (operator; reason required; audited); falsePositive marks the trip as one that should not have happened",
+        body: BreakerResetBodySchema,
+        response: { 200: BreakerViewSchema, 409: ProblemDetailsSchema, ...problems },
+      },
     },
     async (request) => {
-      await act(() => resetBreaker(brain, actorOf(request), request.body.reason));
+      await act(() => resetBreaker(brain, actorOf(request), request.body.reason, request.body.falsePositive === true));
       return breakerView(brain.state, now(), brain.params);
     },
   );

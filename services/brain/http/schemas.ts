@@ -145,6 +145,14 @@ export const DecisionQuerySchema = Type.Object(
 export type DecisionQuery = Static<typeof DecisionQuerySchema>;
 
 export const ReasonBodySchema = Type.Object({ reason: Reason }, STRICT);
+export const BreakerResetBodySchema = Type.Object(
+  {
+    reason: Reason,
+    /** The operator's verdict that the trip should not have happened: counted for the breaker's false-positive KPI. */
+    falsePositive: Type.Optional(Type.Boolean({ default: false })),
+  },
+  STRICT,
+);
 
 export const OverrideSetBodySchema = Type.Object(
   {

@@ -117,9 +117,11 @@ export const registerBrainCommands = (program: Command, ctx: () => CliContext): 
     .command("reset")
     .description("reset a HARD trip (operator); refused while the condition still holds")
     .requiredOption("--reason <text>", "why it is safe to trade again (goes to the audit log)")
-    .action(async (opts: { reason: string }) => {
+    .option("--false-positive", "the trip should not have happened (counted for the breaker false-positive KPI)")
+    .action(async (opts: { reason: string; falsePositive?: boolean }) => {
       const c = ctx();
-      const view = await callJson<BreakerView>(url(c, "/breaker/reset"), { ...c.request(), method: "POST", body: { reason: opts.reason } });
+      const body = { reason: opts.reason, ...(opts.falsePositive ? { falsePositive: true } : {}) };
+      const view = await callJson<BreakerView>(url(c, "/breaker/reset"), { ...c.request(), method: "POST", body });
       console.log(renderBreaker(view));
     });
 

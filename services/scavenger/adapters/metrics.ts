@@ -22,6 +22,7 @@ export interface ScavengerMetrics {
   readonly badMarketDataDropped: Counter<"kind">;
   readonly activeConfigVersion: Gauge;
   readonly recomputeDuration: Histogram;
+  readonly configChanges: Counter<"outcome">;
 }
 
 export function scavengerMetrics(m: ServiceMetrics): ScavengerMetrics {
@@ -34,6 +35,7 @@ export function scavengerMetrics(m: ServiceMetrics): ScavengerMetrics {
     marketDataLag: m.gauge("market_data_lag_seconds", "Now minus the venue timestamp of the latest message, by message type", ["type"]),
     marketDataMessages: m.counter("market_data_messages_total", "Market and account messages read, by message type", ["type"]),
     badMarketDataDropped: m.counter("bad_market_data_dropped_total", "Market data dropped as bad, by kind", ["kind"]),
+    configChanges: m.counter("config_changes_total", "Parameter activations through the API by outcome: applied, refused (bad request), failed (could not be applied)", ["outcome"]),
     activeConfigVersion: m.gauge("active_config_version_info", "The active parameter version (the value is the version number)"),
     recomputeDuration: m.histogram("recompute_duration_seconds", "Duration of one ranking and re-arming of every trap"),
   };
@@ -45,6 +47,7 @@ export function scavengerMetrics(m: ServiceMetrics): ScavengerMetrics {
   }
   for (const kind of [...BAD_MARKET_DATA_KINDS, "malformed"]) metrics.badMarketDataDropped.inc({ kind }, 0);
   for (const reason of ["no-edge", "max-open-positions", "max-daily-loss"]) metrics.signalsSuppressed.inc({ reason }, 0);
+  for (const outcome of ["applied", "refused", "failed"]) metrics.configChanges.inc({ outcome }, 0);
   return metrics;
 }
 

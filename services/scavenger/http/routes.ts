@@ -149,6 +149,7 @@ export const scavengerRoutes = async (parent: FastifyInstance, opts: ScavengerRo
         const activation = await activateConfigVersion(db, request.params.version, request.body.reason, { actor: actorOf(request), clock });
         // This instance applies it now; the others hear the NOTIFY sent on commit.
         engine.applyConfig(activation);
+        engine.countConfigChange(engine.applied?.version === activation.version ? "applied" : "failed");
         return {
           version: activation.version,
           previousVersion: activation.previousVersion,
@@ -157,7 +158,9 @@ export const scavengerRoutes = async (parent: FastifyInstance, opts: ScavengerRo
           appliedVersion: engine.applied?.version ?? null,
         };
       } catch (err) {
-        throw asProblem(err);
+        const problem = asProblem(err);
+        engine.countConfigChange(problem instanceof HttpProblem && problem.statusCode < 500 ? "refused" : "failed");
+        throw problem;
       }
     },
   );

@@ -101,12 +101,15 @@ describe("the HARD breaker through the bus", () => {
     const early = await reset(bearer(world.tokens.operator), { reason: "looked at it" });
     expect(early.statusCode).toBe(409);
     expect(early.json().detail).toMatch(/HARD condition still holds/);
+    expect((await reset(bearer(world.tokens.operator), { reason: "x", falsePositive: "yes" })).statusCode).toBe(400);
     expect(await get("/breaker")).toMatchObject({ active: "HARD" });
 
     await publish(world.redis, "equity-snapshot", equityPayload(1_000)); // the loss was covered by a deposit
     await waitFor(async () => ((await get("/status")).equity as { equityUsd: number }).equityUsd === 1_000, 10_000, "equity back at 1,000");
-    const ok = await reset(bearer(world.tokens.operator), { reason: "loss reviewed, deposit covered it" });
+    expect(await metricValue(brain, "titan_brain_breaker_false_positives_total")).toBe(0);
+    const ok = await reset(bearer(world.tokens.operator), { reason: "loss reviewed, deposit covered it", falsePositive: true });
     expect(ok.statusCode).toBe(200);
+    expect(await metricValue(brain, "titan_brain_breaker_false_positives_total")).toBe(1); // the operator's verdict counts for the KPI
     expect(ok.json()).toMatchObject({ active: null, hard: null });
     expect(await get("/trading-state")).toMatchObject({ state: "ACTIVE", causes: [] });
 

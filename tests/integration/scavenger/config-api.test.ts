@@ -112,6 +112,10 @@ describe("scavenger parameter versions through the API", () => {
 
     const rolledBack = await inject("POST", "/config/versions/1/activate", "operator", { reason: "back to defaults" });
     expect(rolledBack.json()).toMatchObject({ version: 1, previousVersion: 2, action: "rolled-back", appliedVersion: 1 });
+    // The configuration-change KPI: two applied activations; the 409 and the 404 refused (the 400 never reaches the handler).
+    expect(await metricValue(scavenger.running, "titan_scavenger_config_changes_total", { outcome: "applied" })).toBe(2);
+    expect(await metricValue(scavenger.running, "titan_scavenger_config_changes_total", { outcome: "refused" })).toBe(2);
+    expect(await metricValue(scavenger.running, "titan_scavenger_config_changes_total", { outcome: "failed" })).toBe(0);
     expect(scavenger.instance.engine.strategy.parameters.cooldownSeconds).toBe(300);
 
     expect((await auditActions()).slice(-3)).toEqual([
