@@ -2,6 +2,7 @@
 // execution records Bybit would keep, the market tape, and the fan-out of what happened to WebSocket
 // listeners. Transport-free: HTTP and WebSocket layers call into it.
 
+import { TransferLedger } from "./transfers.js";
 import type { Clock } from "../../services/shared/clock.js";
 import {
   createEngineState,
@@ -70,6 +71,8 @@ export class BybitSimulatorCore {
   tape!: MarketTape;
   private positionSeq!: Map<string, number>;
   private counters!: { order: number; exec: number; trade: number };
+  /** Internal transfers and the balances of the accounts outside the trading wallet. */
+  transferLedger!: TransferLedger;
 
   constructor(options: SimulatorCoreOptions) {
     this.options = options;
@@ -95,6 +98,7 @@ export class BybitSimulatorCore {
     this.executions = [];
     this.positionSeq = new Map();
     this.counters = { order: 0, exec: 0, trade: 0 };
+    this.transferLedger = new TransferLedger();
     this.tape = new MarketTape((symbol) => this.instruments.get(symbol)?.initialPriceUsd ?? 0);
     // An opening print per symbol, so every market has a last price and a touch from the start.
     for (const instrument of instruments) this.printTrade(instrument.spec.symbol, instrument.initialPriceUsd, instrument.spec.minQty, "buy");

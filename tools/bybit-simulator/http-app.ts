@@ -1,6 +1,7 @@
 // The REST face of the simulator: Bybit v5 paths, the {retCode, retMsg, result, retExtInfo, time}
 // envelope, signature checks on private paths, rate limits, and the injected faults.
 
+import { interTransfer } from "./transfers.js";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { BybitSimulatorCore } from "./core.js";
 import type { FaultPlan } from "./faults.js";
@@ -56,6 +57,7 @@ const PRIVATE_POST: Record<string, Handler> = {
   "/v5/order/cancel-all": t.cancelAllOrders,
   "/v5/position/set-leverage": t.setLeverage,
   "/v5/position/trading-stop": t.setTradingStop,
+  "/v5/asset/transfer/inter-transfer": (core, params) => interTransfer(core, core.transferLedger, params),
 };
 
 export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {

@@ -177,6 +177,8 @@ export async function startBybitSimulator(options: BybitSimulatorOptions = {}): 
       seed,
       url,
       wallet: walletJson(core.engine),
+      accounts: { ...core.transferLedger.balancesUsd },
+      transfers: [...core.transferLedger.transfers.values()].map((t) => ({ ...t })),
       positions: Object.values(core.engine.positions).map((position) =>
         positionJson(position, core.instruments.get(position.symbol)!, { markPriceUsd: core.markPrice(position.symbol), seq: core.positionSeqOf(position.symbol) }),
       ),
