@@ -13,6 +13,8 @@ describe("market-data settings", () => {
       replaySpeed: 1,
       streamMaxLen: 100_000,
       backfillHours: 72,
+      tapeArchiveUrl: null,
+      tapeKeepLocalDays: 30,
     });
   });
 
@@ -28,6 +30,8 @@ describe("market-data settings", () => {
       TITAN_MARKET_DATA_REPLAY_TO: "2026-01-31",
       TITAN_MARKET_DATA_STREAM_MAXLEN: "5000",
       TITAN_MARKET_DATA_BACKFILL_HOURS: "0",
+      TITAN_TAPE_ARCHIVE_URL: "s3://titan-tape-prod/tape",
+      TITAN_TAPE_KEEP_LOCAL_DAYS: "7",
     });
     expect(settings).toEqual({
       source: "replay",
@@ -40,6 +44,8 @@ describe("market-data settings", () => {
       replayToDay: "2026-01-31",
       streamMaxLen: 5_000,
       backfillHours: 0,
+      tapeArchiveUrl: "s3://titan-tape-prod/tape",
+      tapeKeepLocalDays: 7,
     });
   });
 

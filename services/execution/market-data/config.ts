@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { ConfigError, boolVar, enumVar, intVar, loadConfig, pathVar, stringVar, type Env } from "../../shared/config/index.js";
 import { MARKET_DATA_SOURCE_KINDS, type MarketDataSourceKind } from "./events.js";
+import { RETENTION } from "../../../ops/index.js";
 import { dayStartMs } from "./tape/paths.js";
 
 const SYMBOL = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -31,6 +32,18 @@ export const MARKET_DATA_CONFIG_SPEC = [
   intVar("TITAN_MARKET_DATA_REPLAY_SPEED", { description: "Replay speed as a multiple of real time; 0 = as fast as the bus takes it.", default: 1, min: 0, max: 100_000 }),
   stringVar("TITAN_MARKET_DATA_REPLAY_FROM", { description: "First UTC day to replay (YYYY-MM-DD); the first recorded day when unset.", pattern: DAY, patternHint: "a day as YYYY-MM-DD", maxLength: 10 }),
   stringVar("TITAN_MARKET_DATA_REPLAY_TO", { description: "Last UTC day to replay (YYYY-MM-DD, inclusive); the last recorded day when unset.", pattern: DAY, patternHint: "a day as YYYY-MM-DD", maxLength: 10 }),
+  stringVar("TITAN_TAPE_ARCHIVE_URL", {
+    description: "Where closed tape chunks are archived: s3://bucket/prefix in production (credentials from the pod's role), or a folder; unset keeps the tape only in TITAN_TAPE_DIR.",
+    pattern: /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._/-]*)?|file:\/\/\/.+|\/.+)$/,
+    patternHint: "s3://bucket/prefix, file:///path or an absolute path",
+    maxLength: 1000,
+  }),
+  intVar("TITAN_TAPE_KEEP_LOCAL_DAYS", {
+    description: "Days an archived chunk is kept in TITAN_TAPE_DIR after its day ends (the hot window for backtests); only with TITAN_TAPE_ARCHIVE_URL.",
+    default: RETENTION.tradeTapeHotDays.value,
+    min: 0,
+    max: 3_650,
+  }),
   intVar("TITAN_MARKET_DATA_BACKFILL_HOURS", {
     description: "Hours of closed klines filled in at start before the feed goes live (synthetic: generated; live: fetched from the venue); 0 = none. Strategies need days of bars.",
     default: 72,
@@ -52,6 +65,9 @@ export interface MarketDataSettings {
   readonly streamMaxLen: number;
   /** Hours of klines filled in before the feed goes live; 0 = none. */
   readonly backfillHours: number;
+  /** Object store closed tape chunks are shipped to; null = none. */
+  readonly tapeArchiveUrl: string | null;
+  readonly tapeKeepLocalDays: number;
 }
 
 // Loaded after TITAN_STATE_DIR when standalone, as it is inside a service's spec.
@@ -88,5 +104,7 @@ export function loadMarketDataSettings(env: Env = process.env): MarketDataSettin
     ...(to === undefined ? {} : { replayToDay: to }),
     streamMaxLen: config.marketDataStreamMaxlen,
     backfillHours: config.marketDataBackfillHours,
+    tapeArchiveUrl: config.tapeArchiveUrl ?? null,
+    tapeKeepLocalDays: config.tapeKeepLocalDays,
   };
 }

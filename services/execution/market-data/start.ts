@@ -16,7 +16,12 @@ import { createMarketDataPublisher } from "./publisher.js";
 import { ReplaySource } from "./replay/source.js";
 import { DEFAULT_KLINE_INTERVALS } from "./synthetic/market.js";
 import { SyntheticSource, type SyntheticPacing } from "./synthetic/source.js";
+import { TapeArchiver } from "./tape/archiver.js";
+import { objectStoreFor } from "./tape/object-store.js";
 import { TapeWriter } from "./tape/writer.js";
+
+/** How often closed tape chunks are looked for and shipped. */
+const ARCHIVE_INTERVAL_MS = 10 * 60_000;
 
 export interface StartMarketDataOptions {
   /** Settings as loaded; read from `env` (default process.env) when absent. */
@@ -153,6 +158,27 @@ export async function startMarketData(ctx: ServiceContext<"execution">, opts: St
         onError: (err) => ctx.logger.error({ err }, "trade tape write failed"),
       })
     : null;
+  const archiver =
+    tape && settings.tapeArchiveUrl
+      ? new TapeArchiver({
+          dir: settings.tapeDir,
+          store: objectStoreFor(settings.tapeArchiveUrl),
+          clock: ctx.clock,
+          openChunks: () => tape.openChunkPaths(),
+          keepLocalDays: settings.tapeKeepLocalDays,
+          onArchived: (key, bytes) => ctx.logger.info({ key, bytes }, "tape chunk archived"),
+          onError: (key, err) => ctx.logger.error({ key, err: (err as Error)?.message ?? String(err) }, "tape chunk could not be archived; retried on the next pass"),
+        })
+      : null;
+  let cancelArchive: (() => void) | null = null;
+  if (archiver) {
+    const schedule = (): void => {
+      cancelArchive = ctx.clock.setTimer(ARCHIVE_INTERVAL_MS, () => {
+        void archiver.run().catch((err: unknown) => ctx.logger.error({ err }, "tape archive pass failed")).finally(schedule);
+      });
+    };
+    schedule();
+  }
   const klines = recording
     ? new KlineRecorder(
         ctx.db,
@@ -202,8 +228,11 @@ export async function startMarketData(ctx: ServiceContext<"execution">, opts: St
   return [
     async () => {
       await source.stop();
+      cancelArchive?.();
       await publisher.flush();
       await tape?.close();
+      // Every chunk is closed now: ship what the last pass could not.
+      if (archiver) await archiver.run().catch((err: unknown) => ctx.logger.error({ err }, "tape archive pass at stop failed"));
       await klines?.flush();
       metrics.sourceInfo.remove({ source: source.kind });
     },

@@ -19,7 +19,7 @@ const SYMBOLS = ["BTCUSDT", "ETHUSDT"];
 let db: TestDatabase;
 let redis: Redis;
 const tapeDir = join(inject("scratchDir"), `tape-${randomBytes(4).toString("hex")}`);
-const settings: MarketDataSettings = { source: "synthetic", symbols: SYMBOLS, seed: 9, tapeDir, record: true, replaySpeed: 0, streamMaxLen: 1_000_000, backfillHours: 0 };
+const settings: MarketDataSettings = { source: "synthetic", symbols: SYMBOLS, seed: 9, tapeDir, record: true, replaySpeed: 0, streamMaxLen: 1_000_000, backfillHours: 0, tapeArchiveUrl: null, tapeKeepLocalDays: 30 };
 
 beforeAll(async () => {
   db = await withTestDatabase("md_start");

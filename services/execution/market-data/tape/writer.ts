@@ -38,6 +38,7 @@ interface DayBuffer {
 
 interface OpenChunk {
   readonly handle: FileHandle;
+  readonly path: string;
   readonly day: string;
   bytes: number;
   dirty: boolean;
@@ -93,6 +94,11 @@ export class TapeWriter {
     this.bufferedRows = 0;
     this.flushing = this.flushing.then(() => this.write(buffers));
     return this.flushing;
+  }
+
+  /** Chunks still being appended to: an archiver must leave them alone until they are closed. */
+  openChunkPaths(): ReadonlySet<string> {
+    return new Set([...this.chunks.values()].map((c) => c.path));
   }
 
   /** Flushes, syncs and closes every chunk. */
@@ -183,8 +189,9 @@ export class TapeWriter {
     let seq = (existing.at(-1)?.seq ?? 0) + 1;
     for (;;) {
       try {
-        const handle = await open(join(folder, chunkName(day, seq)), "ax");
-        return { handle, day, bytes: 0, dirty: false };
+        const path = join(folder, chunkName(day, seq));
+        const handle = await open(path, "ax");
+        return { handle, path, day, bytes: 0, dirty: false };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
         seq += 1;
