@@ -7,6 +7,8 @@ import { registerBrainCommands } from "./commands/brain.js";
 import { registerExecutionCommands } from "./commands/execution.js";
 import { registerScavengerCommands } from "./commands/scavenger.js";
 import { registerTokenCommands } from "./commands/token.js";
+import { registerQuantCommands } from "./commands/quant.js";
+import { registerProposalsCommands } from "./commands/proposals.js";
 
 const program = new Command()
   .name("titanctl")
@@ -30,6 +32,8 @@ registerTokenCommands(program, () => cliContext());
 registerScavengerCommands(program, () => cliContext());
 registerBrainCommands(program, () => cliContext());
 registerExecutionCommands(program, () => cliContext());
+registerQuantCommands(program, () => cliContext());
+registerProposalsCommands(program, () => cliContext());
 
 try {
   await program.parseAsync(process.argv);

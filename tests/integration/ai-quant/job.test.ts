@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import getPort from "get-port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
-import { runJob } from "../../../services/ai-quant/job.js";
+import { runInProgress, runJob } from "../../../services/ai-quant/job.js";
+import { optimiseRun } from "../../../services/ai-quant/optimise.js";
+import { DEFAULT_QUANT_SETTINGS } from "../../../services/ai-quant/domain/quant-settings.js";
 import { ManualClock } from "../../../services/shared/clock.js";
 import { createDatabase, type Database } from "../../../services/shared/db/database.js";
 import { migrateService, roleFor } from "../../../services/shared/db/provision.js";
@@ -73,5 +75,43 @@ describe("the ai-quant job", () => {
     expect(await pushedValue("titan_ai_quant_last_run_timestamp_seconds")).toBe(clock.nowMs() / 1000);
     // The success stamp is still the first test's run, a day earlier.
     expect(await pushedValue("titan_ai_quant_last_success_timestamp_seconds")).toBe(Date.UTC(2026, 10, 24, 0, 0, 1, 500) / 1000);
+  });
+
+  it("lets one run work at a time, records its progress, and fails runs whose process died", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 0, 0, 0));
+    await db.query("orphan", "INSERT INTO job_runs (id, trigger, started_at) VALUES ('00000000-0000-4000-8000-000000000001', 'cron', '2026-11-25T00:00:00Z')");
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let progressed: () => void = () => undefined;
+    const reported = new Promise<void>((resolve) => (progressed = resolve));
+    const first = runJob(deps(clock), "cron", async (ctx) => {
+      ctx.progress(0.5, "half way");
+      progressed();
+      await held;
+      return { outcome: "succeeded", detail: "done" };
+    });
+    await reported;
+    expect(await runInProgress(db)).toBe(true);
+    const second = await runJob(deps(clock), "manual", async () => ({ outcome: "succeeded", detail: "must not run" }));
+    expect(second).toMatchObject({ outcome: "skipped", detail: "another AI Quant run is in progress" });
+    const { rows } = await db.query<{ id: string; outcome: string | null; detail: string | null; progress_fraction: number; progress_detail: string | null }>(
+      "runs",
+      "SELECT id, outcome, detail, progress_fraction, progress_detail FROM job_runs WHERE started_at >= '2026-11-25T00:00:00Z' ORDER BY started_at, outcome NULLS FIRST",
+    );
+    expect(rows.find((r) => r.id === "00000000-0000-4000-8000-000000000001")).toMatchObject({ outcome: "failed", detail: "the run ended without finishing (its process stopped)" });
+    expect(rows.find((r) => r.outcome === null)).toMatchObject({ progress_fraction: 0.5, progress_detail: "half way" });
+    release();
+    expect(await first).toMatchObject({ outcome: "succeeded" });
+    expect(await runInProgress(db)).toBe(false);
+  });
+
+  it("fails a run clearly when the ai-quant role cannot read the scavenger's parameter versions", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 27, 0, 0, 0));
+    const d = deps(clock);
+    const run = await runJob(d, "manual", (ctx) =>
+      optimiseRun(d, { period: { fromMs: Date.UTC(2026, 10, 20), toMs: Date.UTC(2026, 10, 26) }, data: "tape", tapeDir: "/nonexistent", settings: DEFAULT_QUANT_SETTINGS, dataSeed: 1 }, ctx),
+    );
+    expect(run.outcome).toBe("failed");
+    expect(run.detail).toMatch(/the scavenger's active parameter version \(scavenger\.config_versions\) could not be read .*: the ai-quant role needs SELECT on scavenger\.config_versions/);
   });
 });
