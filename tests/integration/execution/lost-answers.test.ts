@@ -29,7 +29,7 @@ describe("a create whose answer never came", () => {
     h.sim.inject.rateLimit({ path: "/v5/order/create", count: 2 });
     const commands = Array.from({ length: 10 }, (_, i) => orderCommand(h, i % 2 ? "ETHUSDT" : "BTCUSDT", i % 3 ? "buy" : "sell", 1_500));
     await publish(h.redis, commands.map((c) => envelopeOf("order-command", c)));
-    await until(() => settled(10), 30_000, "every command to be acknowledged");
+    await until(() => settled(10), 55_000, "every command to be acknowledged");
 
     const fired = (h.sim.state().faults as { fired: Record<string, number> }).fired;
     expect(fired).toMatchObject({ "response-lost": 4, timeout: 3, "rate-limit": 2 });
@@ -40,5 +40,5 @@ describe("a create whose answer never came", () => {
     const simOrders = h.sim.state().orders as unknown as Array<{ orderLinkId: string; orderId: string }>;
     for (const row of rows) expect(row.venue_order_id).toBe(simOrders.find((o) => o.orderLinkId === row.client_order_id)?.orderId);
     expect(rows.filter((r) => r.submit_attempts > 1).length).toBeGreaterThanOrEqual(3);
-  });
+  }, 90_000);
 });

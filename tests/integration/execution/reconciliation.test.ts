@@ -46,7 +46,8 @@ describe("reconciliation with the venue", () => {
     await until(() => parts.keeper.view().state === "HALTED", 6_000, "the third mismatching cycle to halt trading");
     expect(parts.reconciler.status().consecutiveMismatching).toBeGreaterThanOrEqual(3);
     expect(parts.keeper.view().own.map((c) => c.cause)).toEqual(["reconciliation-mismatch"]);
-    expect(await metric("titan_execution_trading_state")).toMatch(/\} 2$/m);
+    // The gauge follows once the raise is persisted (memory is first, fail-closed).
+    await until(async () => /\} 2$/m.test(await metric("titan_execution_trading_state")), 5_000, "the trading-state gauge to show HALTED");
     // Never silently fixed: the shadow state still says what execution itself did.
     expect(await shadowPositionMap(h.db.pool)).toEqual(shadowBefore);
 
