@@ -10,7 +10,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["services/**/*.test.ts", "ops/**/*.test.ts", "alerts/**/*.test.ts", "dashboards/**/*.test.ts", "runbooks/**/*.test.ts", "scripts/**/*.test.ts", "tests/unit/**/*.test.ts"],
+          include: ["services/**/*.test.ts", "ops/**/*.test.ts", "alerts/**/*.test.ts", "dashboards/**/*.test.ts", "runbooks/**/*.test.ts", "scripts/**/*.test.ts", "bench/**/*.test.ts", "tests/unit/**/*.test.ts"],
+          // Projects do not inherit the root's timeouts: a property test may take seconds on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
@@ -22,7 +24,7 @@ export default defineConfig({
         },
       },
       {
-        test: { name: "infra", include: ["tests/infra/**/*.test.ts", "infra/**/*.test.ts"] },
+        test: { name: "infra", include: ["tests/infra/**/*.test.ts", "infra/**/*.test.ts"], testTimeout: 60_000 },
       },
       {
         test: {

@@ -1,0 +1,124 @@
+// The stack the bench measures: the local stack TITAN_STACK_DIR and TITAN_STACK_PORT_OFFSET point at
+// (as `npm start` made it), or one the bench starts itself in a scratch folder with free offset ports.
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ServiceName } from "../../ops/services.js";
+import { stackContext, type StackContext } from "../../scripts/stack/context.js";
+import { listPm2, type Pm2Process } from "../../scripts/stack/pm2.js";
+import { stackPorts } from "../../scripts/stack/ports.js";
+import { isPortFree } from "../../scripts/stack/processes.js";
+import { secretFiles } from "../../scripts/stack/secrets.js";
+import { REPO_DIR, readManifest } from "../../scripts/stack/state.js";
+import { DATABASE, serviceDatabaseUrl } from "../../scripts/stack/postgres.js";
+import { benchBrainParametersEnv } from "./brain-parameters.js";
+
+export const LONG_RUNNING_SERVICES = ["brain", "execution", "console", "scavenger"] as const;
+export type LongRunningService = (typeof LONG_RUNNING_SERVICES)[number];
+
+export interface BenchStack {
+  readonly ctx: StackContext;
+  /** Superuser URL (trusted on loopback in the local stack): the bench only reads with it. */
+  readonly adminDatabaseUrl: string;
+  readonly redisUrl: string;
+  serviceUrl(service: LongRunningService): string;
+  serviceDatabase(service: ServiceName): { readonly url: string; readonly password: string };
+  pm2(): Pm2Process[];
+}
+
+export const benchStack = (ctx: StackContext): BenchStack => {
+  const manifest = readManifest(ctx.layout);
+  if (manifest?.state !== "up") {
+    throw new Error(
+      `no running stack in ${ctx.layout.root} (stack.json says ${manifest?.state ?? "nothing"}): start one with npm start, ` +
+        "point TITAN_STACK_DIR and TITAN_STACK_PORT_OFFSET at yours, or pass --own-stack",
+    );
+  }
+  const { ports, layout } = ctx;
+  return {
+    ctx,
+    adminDatabaseUrl: `postgres://postgres@127.0.0.1:${ports.postgres}/${DATABASE}`,
+    redisUrl: `redis://127.0.0.1:${ports.redis}`,
+    serviceUrl: (service) => `http://127.0.0.1:${ports[service]}`,
+    serviceDatabase: (service) => ({ url: serviceDatabaseUrl(service, ports.postgres), password: readFileSync(secretFiles(layout.secretsDir).databasePassword(service), "utf8").trim() }),
+    pm2: () => listPm2(layout, ctx.portOffset),
+  };
+};
+
+/** Waits until every long-running service answers its readiness probe; names the ones that never did. */
+export const waitServicesReady = async (stack: BenchStack, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  let pending: LongRunningService[] = [...LONG_RUNNING_SERVICES];
+  while (pending.length > 0 && Date.now() < deadline) {
+    const ready = await Promise.all(
+      pending.map(async (s) => {
+        try {
+          return (await fetch(`${stack.serviceUrl(s)}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok;
+        } catch {
+          return false;
+        }
+      }),
+    );
+    pending = pending.filter((_, i) => !ready[i]);
+    if (pending.length > 0) await new Promise((r) => setTimeout(r, 500));
+  }
+  if (pending.length > 0) throw new Error(`not ready after ${timeoutMs / 1000} s: ${pending.join(", ")}`);
+};
+
+export interface OwnStack {
+  readonly env: NodeJS.ProcessEnv;
+  readonly ctx: StackContext;
+  readonly upOutput: string;
+  stop(): Promise<{ code: number; output: string }>;
+}
+
+const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
+
+const runStackCommand = (command: "up" | "down", env: NodeJS.ProcessEnv, timeoutMs: number, onLine?: (line: string) => void): Promise<{ code: number; output: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(TSX, ["scripts/stack.ts", command, ...(command === "up" ? ["--timeout", "180"] : [])], { cwd: REPO_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const take = (d: Buffer): void => {
+      const text = d.toString();
+      output += text;
+      for (const line of text.split("\n").filter(Boolean)) onLine?.(line);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, output });
+    });
+  });
+
+/** Port offsets tried for a stack of the bench's own, away from the e2e tests' ranges. */
+export const OWN_STACK_OFFSETS = [8300, 8600, 8900, -1400, -1700] as const;
+
+export const freeOffset = async (candidates: readonly number[] = OWN_STACK_OFFSETS): Promise<number> => {
+  for (const offset of candidates) {
+    if ((await Promise.all(Object.values(stackPorts(offset)).map(isPortFree))).every(Boolean)) return offset;
+  }
+  throw new Error(`no free port range for the bench's own stack (offsets tried: ${candidates.join(", ")})`);
+};
+
+/**
+ * Starts a stack in a scratch folder on free offset ports (the services must be built: npm run build).
+ * Its `up` may report a failed ai-quant job: the bench needs the long-running services, which the
+ * caller checks with waitServicesReady.
+ */
+export const startOwnStack = async (onLine: (line: string) => void): Promise<OwnStack> => {
+  const parent = mkdtempSync(join(tmpdir(), "titan-bench-"));
+  chmodSync(parent, 0o755); // PostgreSQL runs as the postgres user and must reach its data folder
+  const offset = await freeOffset();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...benchBrainParametersEnv(parent),
+    TITAN_STACK_DIR: join(parent, ".titan"),
+    TITAN_STACK_PORT_OFFSET: String(offset),
+    TITAN_STATE_DIR: join(parent, ".titan"),
+  };
+  const up = await runStackCommand("up", env, 600_000, onLine);
+  return { env, ctx: stackContext(env), upOutput: up.output, stop: () => runStackCommand("down", env, 180_000) };
+};

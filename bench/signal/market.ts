@@ -1,0 +1,62 @@
+// The latest linear trade price per symbol, read from the market-data stream execution publishes, so the
+// bench's entry zones sit where the market is (execution refuses a command whose zone it is not near).
+import type { Redis } from "ioredis";
+import { streamOf } from "../../services/shared/contracts/index.js";
+
+interface TradeEnvelope {
+  readonly type?: string;
+  readonly payload?: { readonly symbol?: string; readonly marketType?: string; readonly priceUsd?: number };
+}
+
+/** Symbol → last linear trade price among the newest `count` entries of the trade stream. */
+export const latestPrices = async (redis: Redis, count = 300): Promise<Map<string, number>> => {
+  const entries = (await redis.xrevrange(streamOf("market-trade"), "+", "-", "COUNT", count)) as Array<[string, string[]]>;
+  const prices = new Map<string, number>();
+  for (const [, fields] of entries) {
+    const at = fields.indexOf("env");
+    if (at < 0) continue;
+    let envelope: TradeEnvelope;
+    try {
+      envelope = JSON.parse(fields[at + 1] ?? "") as TradeEnvelope;
+    } catch {
+      continue;
+    }
+    const p = envelope.payload;
+    if (envelope.type !== "market-trade" || p?.marketType !== "linear" || !p.symbol || !(typeof p.priceUsd === "number" && p.priceUsd > 0)) continue;
+    if (!prices.has(p.symbol)) prices.set(p.symbol, p.priceUsd);
+  }
+  return prices;
+};
+
+/** Keeps a price map fresh in the background while the load runs. */
+export class PriceWatch {
+  private prices = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly intervalMs = 500,
+  ) {}
+
+  async start(): Promise<Map<string, number>> {
+    this.prices = await latestPrices(this.redis);
+    this.timer = setInterval(() => {
+      void latestPrices(this.redis)
+        .then((fresh) => {
+          for (const [symbol, p] of fresh) this.prices.set(symbol, p);
+        })
+        .catch(() => undefined); // the last known price serves until the next refresh
+    }, this.intervalMs);
+    this.timer.unref();
+    return this.prices;
+  }
+
+  price(symbol: string): number {
+    return this.prices.get(symbol) ?? Number.NaN;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
