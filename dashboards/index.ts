@@ -13,6 +13,7 @@ import { scavengerDashboard } from "./scavenger.js";
 import { tradingDashboard } from "./trading.js";
 
 export { PENDING_METRICS, isPendingMetric, type PendingMetric } from "./pending.js";
+export { COST_DASHBOARD_UID, buildCostDashboard, costDashboard } from "./cost.js"; // not in buildDashboards(): fed by the cost CLI's Pushgateway push (infra/cost/README.md)
 export { KPI_QUERIES } from "./kpi-queries.js";
 export { expandGrafanaVariables, GRAFANA_VARIABLE_DEFAULTS, metricNamesIn } from "./lib/promql.js";
 

@@ -2,7 +2,7 @@
 // Alertmanager routing of alerts/, and the dashboards of dashboards/. One module, so the program
 // (index.ts) and the offline synth load the same.
 import { alertmanagerConfig, prometheusRuleObjects } from "../alerts/index.js";
-import { DEFAULT_DATASOURCE_UID, buildDashboards } from "../dashboards/index.js";
+import { DEFAULT_DATASOURCE_UID, buildCostDashboard, buildDashboards } from "../dashboards/index.js";
 import type { Dashboard } from "./k8s/monitoring.js";
 
 export interface MonitoringInputs {
@@ -16,7 +16,8 @@ export interface MonitoringInputs {
 export function monitoringInputs(): MonitoringInputs {
   return {
     datasourceUid: DEFAULT_DATASOURCE_UID,
-    dashboards: buildDashboards({ datasourceUid: DEFAULT_DATASOURCE_UID }),
+    // The cost dashboard reads what `npm run cost -- --push` sends to the Pushgateway (infra/cost/README.md).
+    dashboards: [...buildDashboards({ datasourceUid: DEFAULT_DATASOURCE_UID }), buildCostDashboard({ datasourceUid: DEFAULT_DATASOURCE_UID })],
     alertRules: (namespace) => prometheusRuleObjects({ namespace }),
     // Routing and timings from alerts/; receivers' integrations (pager keys) are added per stack when
     // their secrets exist, until then every receiver delivers nowhere.

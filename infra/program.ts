@@ -9,6 +9,7 @@ import { POSTGRES_PORT, REDIS_PORT } from "./aws/network.js";
 import { recoveryPlan } from "./aws/recovery.js";
 import { awsFoundation } from "./aws-foundation.js";
 import type { StackConfig } from "./config.js";
+import { startCostEstimate } from "./cost/stack-output.js";
 import { DevData } from "./k8s/dev-data.js";
 import { Ingress } from "./k8s/ingress.js";
 import { Logging } from "./k8s/logging.js";
@@ -31,6 +32,7 @@ export const imageRef = (repository: string, tag: string): string => (tag.starts
 export type StackOutputs = Record<string, unknown>;
 
 export function defineStack(config: StackConfig, inputs: MonitoringInputs): StackOutputs {
+  const cost = startCostEstimate(config.stack); // records every registration below, priced as the costEstimate output
   const ns = config.namespace;
   const foundation = config.platform === "aws" ? awsFoundation(config) : undefined;
   const kubernetes = foundation?.kubernetes ?? new k8s.Provider("kubernetes", { ...(config.kubeContext ? { context: config.kubeContext } : {}), enableServerSideApply: true });
@@ -114,6 +116,7 @@ export function defineStack(config: StackConfig, inputs: MonitoringInputs): Stac
   }, opts);
 
   return {
+    costEstimate: cost.output(),
     namespace: ns,
     domain: config.domain,
     monitoringDomain: config.monitoringDomain,
