@@ -197,6 +197,46 @@ const servicesRow: RowSpec = {
   ],
 };
 
+/** The alerting pipeline watching itself: a rule that cannot load or evaluate pages nobody. */
+const monitoringRow: RowSpec = {
+  title: "Monitoring pipeline",
+  panels: [
+    {
+      kind: "stat",
+      title: "Prometheus configuration loaded",
+      description: "1 when Prometheus's last configuration (and rule files) reload succeeded; 0 means it still runs the previous rules.",
+      unit: "none",
+      targets: [{ expr: "prometheus_config_last_reload_successful", legend: "{{instance}}" }],
+      thresholds: [
+        { value: null, color: COLORS.bad },
+        { value: 1, color: COLORS.ok },
+      ],
+      width: 8,
+    },
+    {
+      kind: "stat",
+      title: "Alertmanager configuration loaded",
+      description: "1 when Alertmanager's last configuration reload succeeded; 0 means routes and receivers are stale.",
+      unit: "none",
+      targets: [{ expr: "alertmanager_config_last_reload_successful", legend: "{{instance}}" }],
+      thresholds: [
+        { value: null, color: COLORS.bad },
+        { value: 1, color: COLORS.ok },
+      ],
+      width: 8,
+    },
+    {
+      kind: "timeseries",
+      title: "Rule evaluation failures",
+      description: "Rule evaluations that failed per second: an alert whose rule fails is silent.",
+      unit: "ops",
+      targets: [{ expr: `sum by (rule_group) (${rate("prometheus_rule_evaluation_failures_total")})`, legend: "{{rule_group}}" }],
+      min: 0,
+      width: 8,
+    },
+  ],
+};
+
 export const capacityDashboard = (): DashboardSpec => ({
   uid: "titan-capacity",
   title: "Titan / Capacity",
@@ -206,5 +246,5 @@ export const capacityDashboard = (): DashboardSpec => ({
     { name: "instance", label: "Host", query: "label_values(node_uname_info, instance)" },
     { name: "service", label: "Service", query: "label_values(up, service)" },
   ],
-  rows: [hostRow, servicesRow, postgresRow, redisRow],
+  rows: [hostRow, servicesRow, postgresRow, redisRow, monitoringRow],
 });
