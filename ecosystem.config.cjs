@@ -28,6 +28,9 @@ const portOffset = Number(process.env.TITAN_STACK_PORT_OFFSET || 0);
 const stateDir = resolve(process.env.TITAN_STATE_DIR || join(REPO_DIR, ".titan"));
 const logsDir = join(stateDir, "logs");
 const secretsDir = join(stateDir, "secrets");
+// The stack's CA (scripts/stack/ca.ts) signed every listener's certificate; each service gets its own.
+const caDir = join(stateDir, "ca");
+const caFile = join(caDir, "ca.crt");
 const port = (base) => String(base + portOffset);
 const roleOf = (service) => `titan_${service.replace(/-/g, "_")}`;
 
@@ -38,9 +41,13 @@ function stackEnv(service) {
     TITAN_ENV: process.env.TITAN_ENV || "development",
     TITAN_LOG_LEVEL: process.env.TITAN_LOG_LEVEL || "info",
     TITAN_STATE_DIR: stateDir,
-    TITAN_DATABASE_URL: `postgres://${roleOf(service)}@127.0.0.1:${port(STACK_PORTS.postgres)}/titan`,
+    // TLS 1.3 to PostgreSQL and Redis, their certificates checked against the stack's CA.
+    TITAN_DATABASE_URL: `postgres://${roleOf(service)}@127.0.0.1:${port(STACK_PORTS.postgres)}/titan?sslmode=verify-full&sslrootcert=${encodeURIComponent(caFile)}`,
     TITAN_DATABASE_PASSWORD_FILE: join(secretsDir, `db-password-${service}`),
-    TITAN_REDIS_URL: `redis://127.0.0.1:${port(STACK_PORTS.redis)}`,
+    TITAN_REDIS_URL: `rediss://127.0.0.1:${port(STACK_PORTS.redis)}`,
+    TITAN_TLS_CA_FILE: caFile,
+    // fetch() and every other TLS client of the process trust the CA too (calls to the other services).
+    NODE_EXTRA_CA_CERTS: caFile,
     TITAN_SERVICE_TOKEN_SECRET_FILE: join(secretsDir, "service-token-secret"),
     // Stable across restarts, so a restarted process reclaims its own pending stream entries at once.
     TITAN_INSTANCE_ID: `${service}-${hostname()}`,
@@ -48,7 +55,13 @@ function stackEnv(service) {
   if (service in SERVICE_PORTS) {
     env.TITAN_HTTP_HOST = "127.0.0.1";
     env.TITAN_HTTP_PORT = port(SERVICE_PORTS[service]);
+    env.TITAN_TLS_CERT_FILE = join(caDir, `${service}.crt`);
+    env.TITAN_TLS_KEY_FILE = join(caDir, `${service}.key`);
   }
+  // Calls between services go to their own HTTPS listeners (moved with the stack's offset).
+  const own = (name) => `https://127.0.0.1:${port(SERVICE_PORTS[name])}`;
+  if (service === "console") Object.assign(env, { TITAN_BRAIN_URL: own("brain"), TITAN_EXECUTION_URL: own("execution"), TITAN_SCAVENGER_URL: own("scavenger") });
+  if (service === "ai-quant") env.TITAN_SCAVENGER_URL = own("scavenger");
   if (service === "console") env.TITAN_BOOTSTRAP_TOKEN_FILE = join(secretsDir, "bootstrap-admin-token");
   if (service === "ai-quant") env.TITAN_PUSHGATEWAY_URL = `http://127.0.0.1:${port(STACK_PORTS.pushgateway)}`;
   return env;

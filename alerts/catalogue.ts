@@ -1,5 +1,6 @@
 // The catalogue: every rule group, in the order the files are rendered. One source for the plain
 // rule files, the PrometheusRule objects, the promtool tests' subjects and the runbooks.
+import { BACKUPS_GROUP } from "./groups/backups.js";
 import { CAPACITY_GROUP } from "./groups/capacity.js";
 import { KPIS_GROUP } from "./groups/kpis.js";
 import { SECURITY_GROUP } from "./groups/security.js";
@@ -9,7 +10,7 @@ import { TRADING_GROUP } from "./groups/trading.js";
 import { WATCHDOG_GROUP } from "./groups/watchdog.js";
 import { buildGroup, type AlertRule, type GroupSpec, type RuleGroup } from "./model.js";
 
-export const GROUP_SPECS: readonly GroupSpec[] = [SERVICES_GROUP, TRADING_GROUP, KPIS_GROUP, SECURITY_GROUP, CAPACITY_GROUP, STACK_GROUP, WATCHDOG_GROUP];
+export const GROUP_SPECS: readonly GroupSpec[] = [SERVICES_GROUP, TRADING_GROUP, KPIS_GROUP, SECURITY_GROUP, CAPACITY_GROUP, STACK_GROUP, BACKUPS_GROUP, WATCHDOG_GROUP];
 
 /** The groups with every runbook link under `runbookBaseUrl` (default: DEFAULT_RUNBOOK_BASE_URL). */
 export const buildRuleGroups = (runbookBaseUrl?: string): RuleGroup[] => {

@@ -53,3 +53,9 @@ export const STACK_COMPONENT_FOR_SECONDS = 5 * MINUTE_SECONDS;
 
 /** Filesystems that are not disks: memory-backed or read-only images. */
 export const NON_DISK_FSTYPES = "tmpfs|ramfs|squashfs|nsfs|overlay";
+
+/**
+ * `for` of the exchange API key's age past the rotation period: the age only grows, so this only
+ * rides out a wrong creation time reported for a moment; short beside a rotation period of months.
+ */
+export const API_KEY_AGE_FOR_SECONDS = 15 * MINUTE_SECONDS;

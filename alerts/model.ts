@@ -7,7 +7,7 @@ import { runbookUrl } from "./runbook-url.js";
 export type AlertSeverity = Severity | "none";
 
 /** The areas the catalogue is split into; each renders to one rule group and one file. */
-export type AlertArea = "services" | "trading" | "kpis" | "security" | "capacity" | "stack" | "watchdog";
+export type AlertArea = "services" | "trading" | "kpis" | "security" | "capacity" | "stack" | "backups" | "watchdog";
 
 /**
  * Where an alert's `service` label comes from: one named service, or the series it fires on (the

@@ -39,7 +39,7 @@ const pickRoute = (route: Route, labels: Readonly<Record<string, string>>, inher
   return here;
 };
 
-const promConfig = JSON.parse(renderPrometheusConfig({ ports: stackPorts(), ruleDirs: [] }).replace(/^#.*$/gm, "")) as { global: { scrape_interval: string; evaluation_interval: string } };
+const promConfig = JSON.parse(renderPrometheusConfig({ ports: stackPorts(), ruleDirs: [], caFile: "/ca.crt" }).replace(/^#.*$/gm, "")) as { global: { scrape_interval: string; evaluation_interval: string } };
 const amYaml = renderAlertmanagerConfig();
 const amConfig = parse(amYaml) as { route: Route };
 const amFile = writeTempConfig(amYaml);

@@ -96,13 +96,26 @@ export const postgresRow: RowSpec = {
     {
       kind: "timeseries",
       title: "WAL archive age",
-      description: `Seconds since the last WAL segment was archived, against the trading-data RPO (${duration(tradingRpo)}). Empty (NaN) while WAL archiving is not configured: backups and archiving are issue 12.`,
+      description: `Seconds since the last WAL segment was archived, against the trading-data RPO (${duration(tradingRpo)}); archive_timeout ships a written segment well inside it. Empty (NaN) until the first segment is archived.`,
       unit: "s",
       targets: [
         { expr: "pg_stat_archiver_last_archive_age", legend: "last archive age" },
         { expr: sumBy([], rate("pg_stat_archiver_failed_count")), legend: "failed archives/s" },
       ],
       thresholds: upperLimits({ value: tradingRpo, color: COLORS.bad }),
+      min: 0,
+      width: 8,
+    },
+    {
+      kind: "timeseries",
+      title: "Backup age by tier",
+      description: "Seconds since each backup tier's last success (base backup, schema dumps, Redis snapshot, compliance export), beside its schedule from ops/ BACKUP_SCHEDULE, and 1 while a tier's last run failed. The stale and failed backup alerts read the same series.",
+      unit: "s",
+      targets: [
+        { expr: "time() - titan_backup_last_success_timestamp_seconds", legend: "age {{tier}}" },
+        { expr: "titan_backup_interval_seconds", legend: "schedule {{tier}}" },
+        { expr: 'titan_backup_last_run_outcome_state{outcome="failed"}', legend: "last run failed {{tier}}" },
+      ],
       min: 0,
       width: 8,
     },

@@ -1,6 +1,6 @@
 // Execution: orders by venue, type and outcome; command → acknowledgement and command → fill latency;
 // reconciliation; the venue (errors, rate-limit use, private-stream reconnects); market data in.
-import { ALERT_THRESHOLDS, KPIS, promDuration } from "../ops/index.js";
+import { ALERT_THRESHOLDS, KPIS, SECURITY, promDuration } from "../ops/index.js";
 import { duration, percent } from "./lib/format.js";
 import { histogramQuantile, increase, rate, sumBy } from "./lib/promql.js";
 import { consumerRow, outboxPanels, processPanels } from "./lib/service-panels.js";
@@ -118,6 +118,15 @@ const venueRow: RowSpec = {
       targets: [{ expr: sumBy([], increase("titan_execution_exchange_websocket_reconnects_total", promDuration(reconnectWindowSeconds))), legend: "reconnects" }],
       thresholds: upperLimits({ value: reconnects.value, color: COLORS.warn }),
       min: 0,
+      width: 8,
+    },
+    {
+      kind: "stat",
+      title: "Exchange API key age",
+      description: `Age of the API key execution signs with, from the exchange's record of its creation (live venues only; the paper venue has no key). Red past the rotation period (${duration(SECURITY.apiKeyRotationSeconds.value)}, ops/ SECURITY): rotate it by writing the new key to execution's key files.`,
+      unit: "s",
+      targets: [{ expr: "max by (venue) (titan_execution_api_key_age_seconds)", legend: "{{venue}}" }],
+      thresholds: upperLimits({ value: SECURITY.apiKeyRotationSeconds.value, color: COLORS.bad }),
       width: 8,
     },
   ],

@@ -39,7 +39,7 @@ describe("the services' metrics the dashboards read", () => {
       expect(registered, `${pending.metric} is registered now: drop it from PENDING_METRICS`).toEqual([]);
       expect(read.filter(isPendingMetric).some((series) => series.startsWith(pending.metric)), `${pending.metric} is pending but no dashboard reads it`).toBe(true);
     }
-    expect(isPendingMetric("titan_console_websocket_delivery_seconds_bucket")).toBe(true);
+    expect(isPendingMetric("titan_incident_detection_seconds_bucket")).toBe(true);
     expect(isPendingMetric("titan_brain_equity_usd")).toBe(false);
   });
 

@@ -12,8 +12,6 @@ export interface PendingMetric {
 }
 
 export const PENDING_METRICS: ReadonlyArray<PendingMetric> = [
-  { metric: "titan_console_websocket_delivery_seconds", issue: 10, why: "histogram of the console's WebSocket fan-out to browsers (KPI: WebSocket delivery p95); the console's live pages bring it" },
-  { metric: "titan_backup_runs_total", issue: 12, why: "backup runs by tier and outcome (KPI: backup success rate); backups and restores arrive with issue 12" },
   { metric: "titan_incident_detection_seconds", issue: null, why: "time from an incident's start to its first alert, recorded when an incident is closed (KPI: MTTD); there is no incident record yet and no issue owns it" },
   { metric: "titan_incident_recovery_seconds", issue: null, why: "time from an incident's first alert to recovery, recorded when an incident is closed (KPI: MTTR); there is no incident record yet and no issue owns it" },
 ];

@@ -1,4 +1,5 @@
-// tsc emits JavaScript only; the SQL migrations travel beside the compiled modules that load them.
+// tsc emits JavaScript only; the SQL migrations travel beside the compiled modules that load them, and
+// the console's browser assets (plain ES modules and CSS) beside the console that serves them.
 import { cpSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -11,3 +12,6 @@ for (const file of sqlMigrations) {
   cpSync(file, join("dist", file), { force: true });
 }
 process.stdout.write(`copied ${sqlMigrations.length} SQL migrations into dist/\n`);
+
+cpSync(join("services", "console", "web"), join("dist", "services", "console", "web"), { recursive: true, force: true });
+process.stdout.write("copied the console's web assets into dist/\n");

@@ -4,6 +4,7 @@ import { ALERT_THRESHOLDS, KPIS, promDuration, snakeName, type KpiId } from "../
 import { CORE_SERVICES, LATENCY_KPI_QUANTILE, SCRAPED_SERVICES, jobRegex } from "../config.js";
 import { formatDuration, formatRatio, formatSeconds } from "../format.js";
 import type { AlertSpec, GroupSpec, RecordingRule } from "../model.js";
+import { BACKUP_ALERTS } from "./backups.js";
 import { TRADING_ALERTS } from "./trading.js";
 
 export const KPI_ALERTS = {
@@ -33,7 +34,7 @@ export const ALERT_OF_KPI: Readonly<Record<KpiId, { readonly alert: string } | {
   meanTimeToDetection: { none: "measured per incident from alert and incident timestamps, not a series; bounded by the MTTD test of every critical alert" },
   meanTimeToRecovery: { none: "measured per incident in the incident review, not a series" },
   configurationChangeSuccessRate: { none: "reviewed monthly from the audit log of configuration changes" },
-  backupSuccessRate: { none: "the backup issue adds its alert with the backup jobs' metrics" },
+  backupSuccessRate: { alert: BACKUP_ALERTS.backupSuccessRateBelowKpi },
 };
 
 const quantileRecord = (metric: string, windowSeconds: number): string => `service:${metric}:p${LATENCY_KPI_QUANTILE * 100}_${promDuration(windowSeconds)}`;

@@ -9,6 +9,8 @@ import { marketDataMetrics } from "../../services/execution/market-data/metrics.
 import { scavengerMetrics } from "../../services/scavenger/adapters/metrics.js";
 import { consumerMetrics, relayMetrics } from "../../services/shared/messaging/messaging-metrics.js";
 import { ServiceMetrics } from "../../services/shared/metrics.js";
+import { backupRegistry } from "../../services/backup/adapters/metrics.js";
+import { liveHubMetrics } from "../../services/console/adapters/live-hub.js";
 import { groupingLabelsIn, metricNamesIn, selectorsIn } from "../lib/promql.js";
 
 export type Catalogue = Map<string, Set<string>>;
@@ -47,6 +49,7 @@ const WIRING: Readonly<Record<Exclude<ServiceName, "ai-quant">, (m: ServiceMetri
     relayMetrics(m);
   },
   console: (m) => {
+    liveHubMetrics(m);
     relayMetrics(m);
   },
   scavenger: (m) => {
@@ -62,6 +65,7 @@ export const serviceCatalogue = (): Catalogue => {
     wire(metrics);
     addRegistry(catalogue, metrics.registry);
   }
+  addRegistry(catalogue, backupRegistry()); // pushed by the backup jobs, scraped from the Pushgateway
   return catalogue;
 };
 

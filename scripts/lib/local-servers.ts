@@ -106,13 +106,37 @@ export interface RedisOptions {
   readonly appendOnly?: boolean;
   /** Number of logical databases; tests give each file its own so fixed stream names never collide. */
   readonly databases?: number;
+  /** TLS only (TLS 1.3, no plain-text port); clients connect with rediss:// and trust `caFile`. */
+  readonly tls?: RedisTls;
 }
+
+export interface RedisTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
+
+/** The server arguments of TLS-only Redis: the given port speaks TLS 1.3, no port speaks plain text. */
+export const redisTlsArgs = (port: number, tls: RedisTls): string[] => [
+  "--port", "0",
+  "--tls-port", String(port),
+  "--tls-cert-file", tls.certFile,
+  "--tls-key-file", tls.keyFile,
+  "--tls-ca-cert-file", tls.caFile,
+  // Clients prove themselves with a password or ACL, not with a certificate of their own.
+  "--tls-auth-clients", "no",
+  "--tls-protocols", "TLSv1.3",
+];
+
+/** ioredis options for a URL: rediss:// with the CA that signed the server's certificate. */
+export const redisTlsOptions = (url: string, caFile: string | undefined): { tls?: { ca: Buffer } } =>
+  url.startsWith("rediss:") && caFile ? { tls: { ca: readFileSync(caFile) } } : {};
 
 export const startRedis = async (opts: RedisOptions): Promise<RedisServer> => {
   mkdirSync(opts.dir, { recursive: true });
   const pidFile = join(opts.dir, "redis.pid");
   const args = [
-    "--port", String(opts.port),
+    ...(opts.tls ? redisTlsArgs(opts.port, opts.tls) : ["--port", String(opts.port)]),
     "--bind", "127.0.0.1",
     "--dir", opts.dir,
     "--daemonize", "yes",
@@ -126,9 +150,9 @@ export const startRedis = async (opts: RedisOptions): Promise<RedisServer> => {
   ];
   const res = spawnSync("redis-server", args, { encoding: "utf8" });
   if (res.status !== 0) throw new Error(`redis-server failed: ${res.stderr}${res.stdout}`);
-  const url = `redis://127.0.0.1:${opts.port}`;
+  const url = `${opts.tls ? "rediss" : "redis"}://127.0.0.1:${opts.port}`;
   await waitFor(async () => {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...redisTlsOptions(url, opts.tls?.caFile) });
     client.on("error", () => undefined); // refused connections are expected until the server listens
     try {
       await client.connect();

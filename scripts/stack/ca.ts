@@ -1,9 +1,12 @@
-// The stack's own certificate authority (openssl): a CA created on first start and a server
-// certificate for localhost/127.0.0.1 signed by it, which NGINX serves over TLS 1.3. Clients trust
-// `ca.crt` (titanctl, tests, a browser after importing it) instead of skipping verification.
+// The stack's own certificate authority (openssl): a CA created on first start, a server certificate
+// for localhost/127.0.0.1 signed by it, which NGINX serves over TLS 1.3, and one certificate per
+// component that listens behind it (each service, PostgreSQL, Redis). Clients trust `ca.crt`
+// (titanctl, NGINX, Prometheus, the services, tests, a browser after importing it) instead of
+// skipping verification.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SERVICE_NAMES } from "../../ops/services.js";
 
 export interface CertificateAuthority {
   readonly caCert: string;
@@ -41,11 +44,25 @@ const newKey = (file: string): void => {
   chmodSync(file, 0o600);
 };
 
-const issueServerCert = (files: CertificateAuthority, caDir: string): void => {
-  newKey(files.serverKey);
-  const csr = join(caDir, "server.csr");
-  const ext = join(caDir, "server.ext");
-  openssl(["req", "-new", "-key", files.serverKey, "-subj", "/O=Titan local stack/CN=localhost", "-out", csr]);
+export interface LeafFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** Where the certificate of one component (a service, PostgreSQL, Redis) lives: `<caDir>/<name>.crt|.key`. */
+export const leafFiles = (caDir: string, name: string): LeafFiles => {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`certificate name must be lower-case letters, digits and hyphens: ${name}`);
+  return { cert: join(caDir, `${name}.crt`), key: join(caDir, `${name}.key`) };
+};
+
+/** A leaf for localhost/127.0.0.1/::1, signed by the CA: every listener of the stack is on loopback. */
+const issueLeaf = (ca: CertificateAuthority, caDir: string, commonName: string, out: LeafFiles): void => {
+  // Written beside the live files and renamed over them, so a watching service never reads half a pair.
+  const next = { cert: `${out.cert}.next`, key: `${out.key}.next` };
+  newKey(next.key);
+  const csr = join(caDir, `${commonName}.csr`);
+  const ext = join(caDir, `${commonName}.ext`);
+  openssl(["req", "-new", "-key", next.key, "-subj", `/O=Titan local stack/CN=${commonName}`, "-out", csr]);
   writeFileSync(
     ext,
     [
@@ -58,10 +75,28 @@ const issueServerCert = (files: CertificateAuthority, caDir: string): void => {
       "",
     ].join("\n"),
   );
-  openssl(["x509", "-req", "-in", csr, "-CA", files.caCert, "-CAkey", files.caKey, "-CAcreateserial", "-days", String(SERVER_DAYS), "-sha256", "-extfile", ext, "-out", files.serverCert]);
+  const serial = join(caDir, `${commonName}.srl`);
+  openssl(["x509", "-req", "-in", csr, "-CA", ca.caCert, "-CAkey", ca.caKey, "-CAserial", serial, "-CAcreateserial", "-days", String(SERVER_DAYS), "-sha256", "-extfile", ext, "-out", next.cert]);
   rmSync(csr, { force: true });
   rmSync(ext, { force: true });
-  rmSync(join(caDir, "ca.srl"), { force: true });
+  rmSync(serial, { force: true });
+  renameSync(next.key, out.key);
+  renameSync(next.cert, out.cert);
+};
+
+const leafUsable = (leaf: LeafFiles, caCert: string): boolean =>
+  existsSync(leaf.cert) && existsSync(leaf.key) && validFor(leaf.cert, RENEW_BEFORE_SECONDS) && signedBy(leaf.cert, caCert);
+
+/**
+ * The certificate of one component, issued by the stack's CA when missing, expiring within 30 days or
+ * signed by another CA (after the CA was re-created). `renew` issues a new one regardless.
+ */
+export const ensureLeafCertificate = (caDir: string, name: string, opts: { renew?: boolean } = {}): { files: LeafFiles; issued: boolean } => {
+  const ca = caFiles(caDir);
+  const files = leafFiles(caDir, name);
+  if (!opts.renew && leafUsable(files, ca.caCert)) return { files, issued: false };
+  issueLeaf(ca, caDir, name, files);
+  return { files, issued: true };
 };
 
 /** Creates what is missing: the CA once, the server certificate when absent, expiring or not signed by this CA. */
@@ -82,9 +117,17 @@ export const ensureCertificateAuthority = (caDir: string): { files: CertificateA
     created.push("certificate authority");
     rmSync(files.serverCert, { force: true });
   }
-  if (!existsSync(files.serverCert) || !existsSync(files.serverKey) || !validFor(files.serverCert, RENEW_BEFORE_SECONDS) || !signedBy(files.serverCert, files.caCert)) {
-    issueServerCert(files, caDir);
+  if (!leafUsable({ cert: files.serverCert, key: files.serverKey }, files.caCert)) {
+    issueLeaf(files, caDir, "localhost", { cert: files.serverCert, key: files.serverKey });
     created.push("server certificate");
   }
   return { files, created };
 };
+
+/** Every listener of the stack behind NGINX with a certificate of its own: the services, PostgreSQL, Redis. */
+export const STACK_CERTIFICATE_NAMES: readonly string[] = [...SERVICE_NAMES, "postgres", "redis"];
+
+/** Issues what is missing or expiring; running services pick up a renewed certificate by themselves. */
+export const ensureStackCertificates = (caDir: string): { issued: string[] } => ({
+  issued: STACK_CERTIFICATE_NAMES.filter((name) => ensureLeafCertificate(caDir, name).issued),
+});

@@ -30,16 +30,24 @@ describe("the stack catalogue", () => {
     expect(components.find((c) => c.name === "nginx")?.healthUrl).toBe("https://127.0.0.1:8443/healthz");
   });
 
+  it("reaches every service, PostgreSQL and Redis over TLS, checked against the stack's CA", () => {
+    for (const service of ["brain", "execution", "console", "scavenger"]) {
+      expect(components.find((c) => c.name === service)?.healthUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/health\/ready$/);
+    }
+    expect(components.find((c) => c.name === "redis")?.url).toBe("rediss://127.0.0.1:56379");
+  });
+
   it("gives titanctl a login as a service role (password from its file) and each service's readiness", () => {
     const targets = statusTargets(layout, stackPorts(1000));
     expect(targets.find((t) => t.name === "postgres")).toEqual({
       name: "postgres",
       kind: "postgres",
-      url: "postgres://titan_console@127.0.0.1:56432/titan",
+      url: `postgres://titan_console@127.0.0.1:56432/titan?sslmode=verify-full&sslrootcert=${encodeURIComponent(`${layout.root}/ca/ca.crt`)}`,
       passwordFile: `${layout.root}/secrets/db-password-console`,
       critical: true,
     });
-    expect(targets.find((t) => t.name === "brain")).toEqual({ name: "brain", kind: "http", url: "http://127.0.0.1:4100/health/ready", critical: true });
+    expect(targets.find((t) => t.name === "brain")).toEqual({ name: "brain", kind: "http", url: "https://127.0.0.1:4100/health/ready", critical: true });
+    expect(targets.find((t) => t.name === "redis")).toEqual({ name: "redis", kind: "redis", url: "rediss://127.0.0.1:57379", critical: true });
     expect(targets.find((t) => t.name === "scavenger")?.critical).toBe(false);
     expect(new Set(targets.map((t) => t.name)).size).toBe(targets.length);
   });

@@ -9,6 +9,7 @@ import type { StackPorts } from "./ports.js";
 import { secretFiles } from "./secrets.js";
 import type { ManifestComponent, StackLayout, StatusTarget } from "./state.js";
 import { serviceDatabaseUrl } from "./postgres.js";
+import { stackRedisUrl } from "./redis.js";
 
 export const HTTP_SERVICES = ["brain", "execution", "console", "scavenger"] as const;
 export type HttpService = (typeof HTTP_SERVICES)[number];
@@ -32,13 +33,25 @@ export type DaemonName = (typeof DAEMONS)[number]["name"];
 export const daemonPidFile = (layout: StackLayout, name: DaemonName): string => join(layout.runDir, `${name}.pid`);
 export const logFileOf = (layout: StackLayout, name: string): string => join(layout.logsDir, `${name}.log`);
 
+/** A service's own HTTPS listener (TLS 1.3, the stack CA's certificate), as the stack and titanctl probe it. */
+export const serviceHealthUrl = (ports: StackPorts, service: HttpService): string => `https://127.0.0.1:${ports[service]}/health/ready`;
+
+/** A PostgreSQL URL that insists on TLS and checks the server's certificate and name against `caFile`. */
+export const withServerVerification = (url: string, caFile: string): string => {
+  const parsed = new URL(url);
+  parsed.searchParams.set("sslmode", "verify-full");
+  parsed.searchParams.set("sslrootcert", caFile);
+  return parsed.toString();
+};
+
 /** Humans reach the services through the entry point; this is the URL printed for each. */
 export const entryUrl = (ports: StackPorts, path = "/"): string => `https://localhost:${ports.nginxHttps}${path}`;
 
 export const stackComponents = (layout: StackLayout, ports: StackPorts, pm2Ids: Readonly<Record<string, number>> = {}): Component[] => {
   const ca = caFiles(layout.caDir);
-  const adminUrl = `postgres://postgres@127.0.0.1:${ports.postgres}/postgres`;
-  const redisUrl = `redis://127.0.0.1:${ports.redis}`;
+  // TLS 1.3 to PostgreSQL and Redis too, each certificate checked against the stack's CA.
+  const adminUrl = withServerVerification(`postgres://postgres@127.0.0.1:${ports.postgres}/postgres`, ca.caCert);
+  const redisUrl = stackRedisUrl(ports);
   const pm2PidFile = (app: string): string => join(layout.pm2Dir, "pids", `${app}-${pm2Ids[app] ?? "ID"}.pid`);
   const http = (url: string, caFile?: string) => (timeoutMs: number) => httpProbe(url, { timeoutMs, ...(caFile ? { caFile } : {}) });
   return [
@@ -60,7 +73,7 @@ export const stackComponents = (layout: StackLayout, ports: StackPorts, pm2Ids: 
       pidFile: join(layout.redisDir, "redis.pid"),
       logFile: join(layout.redisDir, "redis.log"),
       healthUrl: null,
-      probe: (timeoutMs) => redisProbe(redisUrl, { timeoutMs }),
+      probe: (timeoutMs) => redisProbe(redisUrl, { timeoutMs, caFile: ca.caCert }),
     },
     ...DAEMONS.map((d): Component => {
       const healthUrl = `http://127.0.0.1:${ports[d.port]}${d.health}`;
@@ -86,7 +99,7 @@ export const stackComponents = (layout: StackLayout, ports: StackPorts, pm2Ids: 
       probe: http(`https://127.0.0.1:${ports.nginxHttps}/healthz`, ca.caCert),
     },
     ...HTTP_SERVICES.map((service): Component => {
-      const healthUrl = `http://127.0.0.1:${ports[service]}/health/ready`;
+      const healthUrl = serviceHealthUrl(ports, service);
       return {
         name: service,
         kind: "service",
@@ -95,7 +108,7 @@ export const stackComponents = (layout: StackLayout, ports: StackPorts, pm2Ids: 
         pidFile: pm2PidFile(service),
         logFile: logFileOf(layout, service),
         healthUrl,
-        probe: http(healthUrl),
+        probe: http(healthUrl, ca.caCert),
       };
     }),
     { name: "ai-quant", kind: "job", url: "(nightly job under PM2)", port: null, pidFile: pm2PidFile("ai-quant"), logFile: logFileOf(layout, "ai-quant"), healthUrl: null },
@@ -104,10 +117,16 @@ export const stackComponents = (layout: StackLayout, ports: StackPorts, pm2Ids: 
 
 /** What `titanctl status` probes: the services directly, the datastores with a service's own login. */
 export const statusTargets = (layout: StackLayout, ports: StackPorts): StatusTarget[] => [
-  { name: "postgres", kind: "postgres", url: serviceDatabaseUrl("console", ports.postgres), passwordFile: secretFiles(layout.secretsDir).databasePassword("console"), critical: true },
-  { name: "redis", kind: "redis", url: `redis://127.0.0.1:${ports.redis}`, critical: true },
+  {
+    name: "postgres",
+    kind: "postgres",
+    url: withServerVerification(serviceDatabaseUrl("console", ports.postgres), caFiles(layout.caDir).caCert),
+    passwordFile: secretFiles(layout.secretsDir).databasePassword("console"),
+    critical: true,
+  },
+  { name: "redis", kind: "redis", url: stackRedisUrl(ports), critical: true },
   { name: "nginx", kind: "http", url: `https://127.0.0.1:${ports.nginxHttps}/healthz`, critical: true },
-  ...HTTP_SERVICES.map((service): StatusTarget => ({ name: service, kind: "http", url: `http://127.0.0.1:${ports[service]}/health/ready`, critical: SERVICES[service].criticality === "critical" })),
+  ...HTTP_SERVICES.map((service): StatusTarget => ({ name: service, kind: "http", url: serviceHealthUrl(ports, service), critical: SERVICES[service].criticality === "critical" })),
   ...DAEMONS.map((d): StatusTarget => ({ name: d.name, kind: "http", url: `http://127.0.0.1:${ports[d.port]}${d.health}`, critical: false })),
 ];
 

@@ -2,6 +2,7 @@
 // started, all listening on loopback only, with state in the stack folder.
 import { join } from "node:path";
 import { alertmanagerArgs } from "./alertmanager.js";
+import { caFiles } from "./ca.js";
 import { daemonPidFile, logFileOf, type DaemonName } from "./components.js";
 import type { DaemonSpec } from "./processes.js";
 import type { StackPorts } from "./ports.js";
@@ -13,6 +14,7 @@ export const alertmanagerConfigFile = (layout: StackLayout): string => join(layo
 
 /** In start order: Alertmanager before Prometheus so the first alerts have somewhere to go. */
 export const daemonSpecs = (layout: StackLayout, ports: StackPorts): Record<DaemonName, DaemonSpec> => {
+  const caFile = caFiles(layout.caDir).caCert;
   const spec = (name: DaemonName, executable: string, args: string[], env?: Record<string, string>): DaemonSpec => ({
     name,
     executable,
@@ -34,9 +36,15 @@ export const daemonSpecs = (layout: StackLayout, ports: StackPorts): Record<Daem
       "--no-collector.textfile", // its default folder belongs to the system package
     ]),
     // The superuser over loopback (trusted there, see postgres.ts): the exporter reads statistics views only.
+    // Over TLS, the server's certificate checked against the stack's CA, like every other client.
     "postgres-exporter": spec("postgres-exporter", "prometheus-postgres-exporter", [`--web.listen-address=127.0.0.1:${ports.postgresExporter}`], {
-      DATA_SOURCE_NAME: `postgresql://postgres@127.0.0.1:${ports.postgres}/postgres?sslmode=disable`,
+      DATA_SOURCE_NAME: `postgresql://postgres@127.0.0.1:${ports.postgres}/postgres?sslmode=verify-full&sslrootcert=${caFile}`,
     }),
-    "redis-exporter": spec("redis-exporter", "prometheus-redis-exporter", [`-redis.addr=redis://127.0.0.1:${ports.redis}`, `-web.listen-address=127.0.0.1:${ports.redisExporter}`]),
+    // Redis speaks TLS only (redis.ts).
+    "redis-exporter": spec("redis-exporter", "prometheus-redis-exporter", [
+      `-redis.addr=rediss://127.0.0.1:${ports.redis}`,
+      `-tls-ca-cert-file=${caFile}`,
+      `-web.listen-address=127.0.0.1:${ports.redisExporter}`,
+    ]),
   };
 };

@@ -72,9 +72,9 @@ describe("ecosystem.config.cjs under the local stack", () => {
     const ports = stackPorts(1000);
     for (const [name, app] of apps(1000)) {
       const role = `titan_${name.replace("-", "_")}`;
-      expect(app.env.TITAN_DATABASE_URL).toBe(`postgres://${role}@127.0.0.1:${ports.postgres}/titan`);
+      expect(app.env.TITAN_DATABASE_URL).toBe(`postgres://${role}@127.0.0.1:${ports.postgres}/titan?sslmode=verify-full&sslrootcert=${encodeURIComponent(`${stateDir}/ca/ca.crt`)}`);
       expect(app.env.TITAN_DATABASE_PASSWORD_FILE).toBe(`${stateDir}/secrets/db-password-${name}`);
-      expect(app.env.TITAN_REDIS_URL).toBe(`redis://127.0.0.1:${ports.redis}`);
+      expect(app.env.TITAN_REDIS_URL).toBe(`rediss://127.0.0.1:${ports.redis}`);
       expect(app.env.TITAN_SERVICE_TOKEN_SECRET_FILE).toBe(`${stateDir}/secrets/service-token-secret`);
       expect(app.env.TITAN_STATE_DIR).toBe(stateDir);
       expect(app.env.TITAN_ENV).toBeTruthy();
@@ -82,6 +82,24 @@ describe("ecosystem.config.cjs under the local stack", () => {
       expect(app.out_file).toBe(`${stateDir}/logs/${name}.log`);
       expect(app.error_file).toBe(app.out_file);
     }
+  });
+
+  it("serves each listening service over TLS with its own certificate, and makes every service trust the stack's CA", () => {
+    const ports = stackPorts(1000);
+    const all = apps(1000);
+    for (const [name, app] of all) {
+      expect(app.env.TITAN_TLS_CA_FILE).toBe(`${stateDir}/ca/ca.crt`);
+      expect(app.env.NODE_EXTRA_CA_CERTS).toBe(app.env.TITAN_TLS_CA_FILE);
+      const listens = app.env.TITAN_HTTP_PORT !== undefined;
+      expect(app.env.TITAN_TLS_CERT_FILE, name).toBe(listens ? `${stateDir}/ca/${name}.crt` : undefined);
+      expect(app.env.TITAN_TLS_KEY_FILE, name).toBe(listens ? `${stateDir}/ca/${name}.key` : undefined);
+    }
+    expect(all.get("console")!.env).toMatchObject({
+      TITAN_BRAIN_URL: `https://127.0.0.1:${ports.brain}`,
+      TITAN_EXECUTION_URL: `https://127.0.0.1:${ports.execution}`,
+      TITAN_SCAVENGER_URL: `https://127.0.0.1:${ports.scavenger}`,
+    });
+    expect(all.get("ai-quant")!.env.TITAN_SCAVENGER_URL).toBe(`https://127.0.0.1:${ports.scavenger}`);
   });
 
   it("gives the bootstrap token file to the console only and the Pushgateway to ai-quant only", () => {

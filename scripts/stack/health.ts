@@ -5,6 +5,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { redisTlsOptions } from "../lib/local-servers.js";
 
 export interface Verdict {
   readonly healthy: boolean;
@@ -49,8 +50,8 @@ export const postgresProbe = async (url: string, opts: { timeoutMs: number; pass
   }
 };
 
-export const redisProbe = async (url: string, opts: { timeoutMs: number }): Promise<Verdict> => {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: opts.timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+export const redisProbe = async (url: string, opts: { timeoutMs: number; caFile?: string }): Promise<Verdict> => {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: opts.timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, ...redisTlsOptions(url, opts.caFile) });
   client.on("error", () => undefined);
   try {
     await client.connect();

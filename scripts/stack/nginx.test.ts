@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { API_ROUTES, renderNginxConfig } from "./nginx.js";
 import { stackPorts } from "./ports.js";
 
-const paths = { dir: "/state/nginx", logsDir: "/state/logs", serverCert: "/state/ca/server.crt", serverKey: "/state/ca/server.key" };
+const paths = { dir: "/state/nginx", logsDir: "/state/logs", serverCert: "/state/ca/server.crt", serverKey: "/state/ca/server.key", caCert: "/state/ca/ca.crt" };
 const config = renderNginxConfig({ ports: stackPorts(), paths, workerUser: "nobody nogroup" });
 const directives = (name: string): string[] => [...config.matchAll(new RegExp(`^\\s*${name}\\s+([^;]*);`, "gm"))].map((m) => m[1]!.trim());
 
@@ -22,6 +22,17 @@ describe("the NGINX entry point config", () => {
     expect(directives("listen")).toEqual(["127.0.0.1:8080", "127.0.0.1:8443 ssl"]);
   });
 
+  it("reaches every service over TLS 1.3 only, verifying its certificate against the stack's CA", () => {
+    for (const block of [...API_ROUTES.map((r) => locationBlock(r.prefix)), locationBlock("/")]) {
+      expect(block).toMatch(/proxy_pass https:\/\//);
+      expect(block).toContain("proxy_ssl_verify on;");
+      expect(block).toContain(`proxy_ssl_trusted_certificate ${paths.caCert};`);
+      expect(block).toContain("proxy_ssl_protocols TLSv1.3;");
+      expect(block).toContain("proxy_ssl_name localhost;");
+    }
+    expect(config).not.toMatch(/proxy_pass http:\/\//);
+  });
+
   it("redirects plain HTTP to HTTPS on the entry port with 301", () => {
     expect(config).toContain("return 301 https://$host:8443$request_uri;");
   });
@@ -33,12 +44,12 @@ describe("the NGINX entry point config", () => {
     expect(upstreamPort("execution")).toBe("3002");
     expect(upstreamPort("scavenger")).toBe("8081");
     expect(upstreamPort("console")).toBe("3001");
-    for (const route of API_ROUTES) expect(locationBlock(route.prefix)).toContain(`proxy_pass http://${route.upstream}/;`);
+    for (const route of API_ROUTES) expect(locationBlock(route.prefix)).toContain(`proxy_pass https://${route.upstream}/;`);
   });
 
   it("serves the console at / with WebSocket upgrades", () => {
     const block = locationBlock("/");
-    expect(block).toContain("proxy_pass http://console;");
+    expect(block).toContain("proxy_pass https://console;");
     expect(block).toContain("proxy_set_header Upgrade $http_upgrade;");
     expect(block).toContain("proxy_set_header Connection $connection_upgrade;");
   });

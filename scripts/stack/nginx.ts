@@ -1,9 +1,11 @@
 // NGINX, the single entry point of the local stack: TLS 1.3 only with the stack CA's server
 // certificate, the console at `/`, each service's API under its prefix (prefix stripped), and
-// nothing of /metrics (Prometheus scrapes the services directly on loopback).
+// nothing of /metrics (Prometheus scrapes the services directly on loopback). Behind it, the services
+// are reached over TLS 1.3 as well, their certificates verified.
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SECURITY } from "../../ops/security.js";
 import { SERVICES } from "../../ops/services.js";
 import { readPidFile, runningPid, stopPid } from "./processes.js";
 import type { StackPorts } from "./ports.js";
@@ -14,6 +16,8 @@ export interface NginxPaths {
   readonly logsDir: string;
   readonly serverCert: string;
   readonly serverKey: string;
+  /** The CA the services' own certificates are checked against: NGINX reaches them over TLS 1.3 too. */
+  readonly caCert: string;
 }
 
 export interface NginxOptions {
@@ -53,12 +57,19 @@ export const renderNginxConfig = (opts: NginxOptions): string => {
     "proxy_set_header X-Forwarded-Proto https;",
     "proxy_set_header Upgrade $http_upgrade;",
     "proxy_set_header Connection $connection_upgrade;",
+    // The services listen with HTTPS only: their certificates (localhost, 127.0.0.1) checked against the stack's CA.
+    "proxy_ssl_verify on;",
+    `proxy_ssl_trusted_certificate ${paths.caCert};`,
+    `proxy_ssl_protocols ${SECURITY.minimumTlsVersion.value};`,
+    "proxy_ssl_name localhost;",
+    "proxy_ssl_server_name on;",
+    "proxy_ssl_session_reuse on;",
   ];
   const indent = (lines: readonly string[], n: number): string => lines.map((l) => `${" ".repeat(n)}${l}`).join("\n");
   const apiLocations = API_ROUTES.map(
     (r) => `    location ${r.prefix} {
       # The trailing slash of proxy_pass strips the prefix: ${r.prefix}health/ready -> /health/ready.
-      proxy_pass http://${r.upstream}/;
+      proxy_pass https://${r.upstream}/;
       proxy_set_header X-Forwarded-Prefix ${r.prefix.replace(/\/$/, "")};
 ${indent(proxyCommon, 6)}
     }`,
@@ -107,7 +118,7 @@ ${upstreams}
 
     ssl_certificate ${paths.serverCert};
     ssl_certificate_key ${paths.serverKey};
-    ssl_protocols TLSv1.3;
+    ssl_protocols ${SECURITY.minimumTlsVersion.value};
     ssl_session_cache shared:titan_tls:1m;
     ssl_session_timeout 1h;
     ssl_session_tickets off;
@@ -135,7 +146,7 @@ ${upstreams}
 ${apiLocations}
 
     location / {
-      proxy_pass http://console;
+      proxy_pass https://console;
       proxy_read_timeout 1h; # browsers hold a WebSocket to the console
 ${indent(proxyCommon, 6)}
     }

@@ -6,11 +6,13 @@ import pg from "pg";
 import { SERVICE_NAMES, type ServiceName } from "../../ops/services.js";
 import { isPostgresRunning, postgresHandle, startPostgres, type PostgresServer } from "../lib/local-servers.js";
 import { provisionDatabase, roleFor } from "../../services/shared/db/provision.js";
+import { ensureWalArchiving, type ArchivingResult } from "../../services/backup/adapters/postgres-archiving.js";
+import { archiveDirOf, backupDirOf } from "../../services/backup/adapters/target.js";
 
 export const DATABASE = "titan";
 
 /**
- * Client authentication: services log in with their own role and a SCRAM password over loopback TCP
+ * Client authentication: services log in with their own role and a SCRAM password over TLS on loopback
  * and reach only the titan database. The `postgres` superuser is trusted on the socket and on loopback
  * TCP: acceptable for a single-developer local stack (the stack provisions the cluster and the exporter
  * reads it that way), never for a shared host or production. Everything else matches no line and is refused.
@@ -21,7 +23,10 @@ export const renderPgHba = (database: string, roles: readonly string[]): string 
     "# TYPE  DATABASE  USER  ADDRESS  METHOD",
     "local   all       postgres                trust",
     "host    all       postgres  127.0.0.1/32  trust",
-    `host    ${database}     ${roles.join(",")}  127.0.0.1/32  scram-sha-256`,
+    // pg_basebackup (titanctl backup) streams over a replication connection, which `all` does not cover.
+    "host    replication  postgres  127.0.0.1/32  trust",
+    // Services log in over TLS only (postgres-tls.ts); a plain-text login of theirs matches no line.
+    `hostssl ${database}     ${roles.join(",")}  127.0.0.1/32  scram-sha-256`,
     "",
   ].join("\n");
 
@@ -69,3 +74,10 @@ export const provisionStackDatabase = (server: PostgresServer, passwords: Readon
 
 /** The URL a service connects with (its password comes from a file, never the URL). */
 export const serviceDatabaseUrl = (service: ServiceName, port: number): string => `postgres://${roleFor(service)}@127.0.0.1:${port}/${DATABASE}`;
+
+/**
+ * Continuous WAL archiving into `<state>/backups/wal` with ops/'s archive_timeout (the trading-data
+ * RPO); restarts the cluster once when archive_mode or wal_level change, and changes nothing after.
+ */
+export const ensureStackWalArchiving = (server: PostgresServer, stateDir: string): Promise<ArchivingResult> =>
+  ensureWalArchiving({ adminUrl: server.url("postgres"), dataDir: server.dataDir, archiveDir: archiveDirOf(backupDirOf(stateDir)) });

@@ -63,6 +63,12 @@ export interface DaemonSpec {
   readonly logFile: string;
 }
 
+/** Whether the live daemon `pid` runs with the spec's arguments and environment (a changed spec means a restart). */
+export const runsAsSpecified = (pid: number, spec: DaemonSpec): boolean => {
+  const env = environment(pid);
+  return commandLine(pid).endsWith(spec.args.join(" ")) && Object.entries(spec.env ?? {}).every(([k, v]) => env.includes(`${k}=${v}`));
+};
+
 /** Starts the daemon unless its pid file names a live process running the same executable. */
 export const ensureDaemon = (spec: DaemonSpec): { pid: number; started: boolean } => {
   const existing = runningPid(spec.pidFile, spec.executable);

@@ -6,17 +6,26 @@ const parse = (text: string): Record<string, unknown> => JSON.parse(text.replace
 
 interface ScrapeConfig {
   job_name: string;
+  scheme?: string;
+  tls_config?: Record<string, string>;
   honor_labels?: boolean;
   static_configs: Array<{ targets: string[]; labels?: Record<string, string> }>;
 }
 
 describe("the Prometheus config of the local stack", () => {
-  const config = parse(renderPrometheusConfig({ ports: stackPorts(), ruleDirs: ["/repo/alerts/rendered"] }));
+  const config = parse(renderPrometheusConfig({ ports: stackPorts(), ruleDirs: ["/repo/alerts/rendered"], caFile: "/state/ca/ca.crt" }));
   const jobs = new Map((config.scrape_configs as ScrapeConfig[]).map((c) => [c.job_name, c]));
 
   it("scrapes every service on its own port, labelled with the service", () => {
     for (const [service, port] of [["brain", 3100], ["execution", 3002], ["console", 3001], ["scavenger", 8081]] as const) {
       expect(jobs.get(service)?.static_configs).toEqual([{ targets: [`127.0.0.1:${port}`], labels: { service } }]);
+    }
+  });
+
+  it("scrapes the services over TLS 1.3 only, checking their certificates against the stack's CA", () => {
+    for (const service of ["brain", "execution", "console", "scavenger"]) {
+      expect(jobs.get(service)).toMatchObject({ scheme: "https", tls_config: { ca_file: "/state/ca/ca.crt", min_version: "TLS13" } });
+      expect(jobs.get(service)?.tls_config?.insecure_skip_verify).toBeUndefined();
     }
   });
 
@@ -38,7 +47,7 @@ describe("the Prometheus config of the local stack", () => {
   });
 
   it("follows the port offset", () => {
-    const moved = parse(renderPrometheusConfig({ ports: stackPorts(1000), ruleDirs: [] }));
+    const moved = parse(renderPrometheusConfig({ ports: stackPorts(1000), ruleDirs: [], caFile: "/state/ca/ca.crt" }));
     const targets = (moved.scrape_configs as ScrapeConfig[]).flatMap((c) => c.static_configs[0]!.targets);
     expect(targets).toContain("127.0.0.1:4100");
     expect(targets).toContain("127.0.0.1:10187");

@@ -1,9 +1,10 @@
-// Prometheus of the local stack: scrapes every service and exporter on loopback, loads the alert
+// Prometheus of the local stack: scrapes every service (over TLS 1.3) and exporter on loopback, loads the alert
 // rules rendered by alerts/ (a glob, so an empty or missing folder is fine) and sends alerts to the
 // local Alertmanager. Written as JSON, which is valid YAML for Prometheus and trivial to test.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SECURITY } from "../../ops/security.js";
 import type { StackPorts } from "./ports.js";
 
 export const SCRAPE_INTERVAL = "15s";
@@ -16,11 +17,13 @@ export interface ScrapeTarget {
   /** Keep the job/instance labels pushed by batch jobs instead of the Pushgateway's own. */
   readonly honorLabels?: boolean;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Scraped over TLS 1.3, the certificate checked against the stack's CA (the services listen with HTTPS only). */
+  readonly https?: boolean;
 }
 
 /** Every scrape target of the local stack, services first. */
 export const scrapeTargets = (ports: StackPorts): ScrapeTarget[] => [
-  ...(["brain", "execution", "console", "scavenger"] as const).map((service) => ({ job: service, port: ports[service], labels: { service } })),
+  ...(["brain", "execution", "console", "scavenger"] as const).map((service) => ({ job: service, port: ports[service], labels: { service }, https: true })),
   { job: "prometheus", port: ports.prometheus },
   { job: "alertmanager", port: ports.alertmanager },
   { job: "pushgateway", port: ports.pushgateway, honorLabels: true },
@@ -33,7 +36,12 @@ export interface PrometheusConfigOptions {
   readonly ports: StackPorts;
   /** Folders whose *.yml / *.yaml files hold rule groups (`alerts/rendered`). */
   readonly ruleDirs: readonly string[];
+  /** The stack's CA certificate, which signed the services' own certificates. */
+  readonly caFile: string;
 }
+
+/** Prometheus's spelling of ops/ SECURITY.minimumTlsVersion. */
+const PROMETHEUS_TLS_VERSION: Readonly<Record<string, string>> = { "TLSv1.2": "TLS12", "TLSv1.3": "TLS13" };
 
 export const renderPrometheusConfig = (opts: PrometheusConfigOptions): string => {
   const config = {
@@ -43,6 +51,7 @@ export const renderPrometheusConfig = (opts: PrometheusConfigOptions): string =>
     scrape_configs: scrapeTargets(opts.ports).map((t) => ({
       job_name: t.job,
       ...(t.honorLabels ? { honor_labels: true } : {}),
+      ...(t.https ? { scheme: "https", tls_config: { ca_file: opts.caFile, min_version: PROMETHEUS_TLS_VERSION[SECURITY.minimumTlsVersion.value] } } : {}),
       static_configs: [{ targets: [`127.0.0.1:${t.port}`], ...(t.labels ? { labels: t.labels } : {}) }],
     })),
   };

@@ -4,20 +4,20 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
 import { writeRuleFiles } from "../../alerts/render-rules.js";
-import { startRedis } from "../lib/local-servers.js";
 import { checkAlertmanagerConfig, renderAlertmanagerConfig } from "./alertmanager.js";
-import { ensureCertificateAuthority } from "./ca.js";
+import { caFiles, ensureCertificateAuthority, ensureStackCertificates, leafFiles } from "./ca.js";
 import { entryUrl, stackComponents, statusTargets, tailOf, type Component, type DaemonName } from "./components.js";
 import { requireFreePort, type StackContext } from "./context.js";
 import { alertmanagerConfigFile, daemonSpecs, prometheusConfigFile } from "./daemons.js";
 import { nginxPid, startNginx, testNginxConfig, writeNginxConfig } from "./nginx.js";
 import { listPm2, PM2_APPS, startApps, type Pm2App } from "./pm2.js";
-import { applyClientAuth, ensurePostgres, provisionStackDatabase } from "./postgres.js";
-import { ensureDaemon, runningPid, STACK_MEMBER_ENV } from "./processes.js";
+import { applyClientAuth, ensurePostgres, ensureStackWalArchiving, provisionStackDatabase } from "./postgres.js";
+import { applyPostgresTls } from "./postgres-tls.js";
+import { ensureDaemon, runningPid, runsAsSpecified, stopDaemon, STACK_MEMBER_ENV } from "./processes.js";
 import type { Progress } from "./progress.js";
 import { checkPrometheusConfig, renderPrometheusConfig, writeIfChanged } from "./prometheus.js";
+import { ensureStackRedis } from "./redis.js";
 import { ensureSecrets } from "./secrets.js";
 import { ensureLayout, writeManifest, type StackLayout } from "./state.js";
 
@@ -30,14 +30,20 @@ const DAEMON_ORDER: readonly DaemonName[] = ["pushgateway", "alertmanager", "pro
 
 const startDaemon = async (ctx: StackContext, name: DaemonName, port: number, reload: boolean): Promise<string> => {
   const spec = daemonSpecs(ctx.layout, ctx.ports)[name];
-  const running = runningPid(spec.pidFile, spec.executable);
+  let running = runningPid(spec.pidFile, spec.executable);
+  // Started with other arguments (an older checkout, e.g. before Redis spoke TLS): replaced, not kept.
+  const outdated = running !== undefined && !runsAsSpecified(running, spec);
+  if (outdated) {
+    await stopDaemon(spec.pidFile, spec.executable);
+    running = undefined;
+  }
   if (running !== undefined) {
     if (reload) process.kill(running, "SIGHUP"); // Prometheus and Alertmanager re-read their configuration
     return reload ? `running (pid ${running}), configuration reloaded` : `already running (pid ${running})`;
   }
   await requireFreePort(name, port);
   const { pid } = ensureDaemon(spec);
-  return `started on 127.0.0.1:${port} (pid ${pid})`;
+  return `${outdated ? "restarted with new arguments" : "started"} on 127.0.0.1:${port} (pid ${pid})`;
 };
 
 /** Writes and validates a daemon's configuration; says whether it changed. */
@@ -54,25 +60,11 @@ const configure = (name: DaemonName, ctx: StackContext): boolean => {
     const rulesDir = join(layout.prometheusDir, "rules");
     const rules = writeRuleFiles(rulesDir);
     const file = prometheusConfigFile(layout);
-    const changed = writeIfChanged(file, renderPrometheusConfig({ ports, ruleDirs: [rulesDir] }));
+    const changed = writeIfChanged(file, renderPrometheusConfig({ ports, ruleDirs: [rulesDir], caFile: caFiles(layout.caDir).caCert }));
     checkPrometheusConfig(file);
     return changed || rules.written.length + rules.removed.length > 0;
   }
   return false;
-};
-
-/**
- * Redis rewrites its process title over its environment, wiping the stack marker: put the stack's
- * folder into the title instead, so `down` and CI still recognise an orphaned Redis as the stack's.
- */
-const nameRedisProcess = async (port: number, dir: string): Promise<void> => {
-  const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    await client.call("CONFIG", "SET", "proc-title-template", `{title} {listen-addr} {server-mode} ${dir}/`);
-  } finally {
-    client.disconnect();
-  }
 };
 
 const missingBuilds = (layout: StackLayout, apps: readonly Pm2App[]): Pm2App[] => apps.filter((app) => !existsSync(join(layout.repoDir, "dist", "services", app, "main.js")));
@@ -137,6 +129,11 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
 
   const secrets = await step("secrets", () => ensureSecrets(layout.secretsDir), (r) => (r.created.length > 0 ? `created ${r.created.length} secret files (0600)` : "reused"));
   const ca = await step("ca", () => ensureCertificateAuthority(layout.caDir), (r) => (r.created.length > 0 ? `created ${r.created.join(" and ")}` : "reused"));
+  // One certificate per listener behind NGINX (services, PostgreSQL, Redis): TLS 1.3 everywhere.
+  const certs = ca ? await step("certificates", () => ensureStackCertificates(layout.caDir), (r) => (r.issued.length > 0 ? `issued ${r.issued.join(", ")}` : "reused")) : undefined;
+  const needCerts = (): void => {
+    if (!certs) throw new Error("no certificates: the stack's CA is not available");
+  };
 
   const pg = await step(
     "postgres",
@@ -145,11 +142,21 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
         await requireFreePort("postgres", ports.postgres); // a clearer reason when the port is the problem
         throw err;
       });
+      needCerts();
+      // TLS before pg_hba.conf: PostgreSQL refuses its hostssl lines while ssl is off.
+      const tls = await applyPostgresTls(server, leafFiles(layout.caDir, "postgres"), caFiles(layout.caDir).caCert);
       await applyClientAuth(server);
-      return { server, started };
+      return { server, started, tls };
     },
-    (r) => (r.started ? `started on 127.0.0.1:${ports.postgres} (SCRAM logins for titan_* roles)` : "already running"),
+    (r) => `${r.started ? `started on 127.0.0.1:${ports.postgres}` : "already running"} (TLS 1.3${r.tls.length > 0 ? `: set ${r.tls.join(", ")}` : ""}; SCRAM logins for titan_* roles over TLS only)`,
   );
+  if (pg) {
+    await step(
+      "wal-archiving",
+      () => ensureStackWalArchiving(pg.server, layout.root),
+      (r) => (r.changed.length === 0 ? "on (unchanged)" : `set ${r.changed.join(", ")}${r.restarted ? "; PostgreSQL restarted for archive_mode" : ""}`),
+    );
+  }
   if (pg && secrets) {
     await step(
       "database",
@@ -166,13 +173,9 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
   await step(
     "redis",
     async () => {
-      const pid = runningPid(join(layout.redisDir, "redis.pid"), "redis-server");
-      if (pid === undefined) {
-        await requireFreePort("redis", ports.redis);
-        await startRedis({ dir: layout.redisDir, port: ports.redis, appendOnly: true });
-      }
-      await nameRedisProcess(ports.redis, layout.redisDir);
-      return pid === undefined ? `started on 127.0.0.1:${ports.redis} (append-only, noeviction)` : `already running (pid ${pid})`;
+      needCerts();
+      const leaf = leafFiles(layout.caDir, "redis");
+      return ensureStackRedis(layout, ports, { certFile: leaf.cert, keyFile: leaf.key, caFile: caFiles(layout.caDir).caCert }, certs?.issued.includes("redis") ?? false);
     },
     (s) => s,
   );
@@ -196,7 +199,7 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
       async () => {
         const opts = {
           ports,
-          paths: { dir: layout.nginxDir, logsDir: layout.logsDir, serverCert: ca.files.serverCert, serverKey: ca.files.serverKey },
+          paths: { dir: layout.nginxDir, logsDir: layout.logsDir, serverCert: ca.files.serverCert, serverKey: ca.files.serverKey, caCert: ca.files.caCert },
           ...(process.getuid?.() === 0 ? { workerUser: "nobody nogroup" } : {}),
         };
         const { changed } = writeNginxConfig(opts);

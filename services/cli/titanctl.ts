@@ -9,6 +9,8 @@ import { registerScavengerCommands } from "./commands/scavenger.js";
 import { registerTokenCommands } from "./commands/token.js";
 import { registerQuantCommands } from "./commands/quant.js";
 import { registerProposalsCommands } from "./commands/proposals.js";
+import { registerBackupCommands } from "./commands/backup.js";
+import { registerAuditCommands } from "./commands/audit.js";
 
 const program = new Command()
   .name("titanctl")
@@ -34,6 +36,8 @@ registerBrainCommands(program, () => cliContext());
 registerExecutionCommands(program, () => cliContext());
 registerQuantCommands(program, () => cliContext());
 registerProposalsCommands(program, () => cliContext());
+registerBackupCommands(program, () => cliContext());
+registerAuditCommands(program, () => cliContext());
 
 try {
   await program.parseAsync(process.argv);

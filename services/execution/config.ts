@@ -5,6 +5,7 @@
 import { hostname } from "node:os";
 import { boolVar, ConfigError, durationMsVar, enumVar, intVar, loadConfig, stringVar, urlVar, type Env } from "../shared/config/index.js";
 import type { PacerLimits } from "./adapters/request-pacer.js";
+import type { CredentialFiles } from "./venues/bybit/credentials.js";
 import { DEFAULT_VELOCITY_THRESHOLDS } from "./domain/order-type.js";
 import type { PreTradePolicy } from "./domain/pre-trade.js";
 
@@ -17,6 +18,12 @@ export const EXECUTION_CONFIG_SPEC = [
   stringVar("TITAN_BYBIT_API_SECRET", { description: "Bybit API secret (required with TITAN_EXECUTION_VENUE=bybit).", secret: true, maxLength: 500 }),
   urlVar("TITAN_BYBIT_REST_URL", { description: "Bybit REST base URL; Bybit's own when unset. Point it at the Bybit simulator for staging and tests.", schemes: ["http", "https"] }),
   urlVar("TITAN_BYBIT_WS_URL", { description: "Bybit WebSocket base URL (the private stream is <url>/v5/private); Bybit's own when unset.", schemes: ["ws", "wss"] }),
+  durationMsVar("TITAN_BYBIT_CREDENTIALS_CHECK_INTERVAL", {
+    description: "How often the files behind TITAN_BYBIT_API_KEY_FILE and TITAN_BYBIT_API_SECRET_FILE are checked; a changed pair is tried against Bybit and then used without a restart (key rotation).",
+    default: 5_000,
+    min: 100,
+    max: 600_000,
+  }),
   durationMsVar("TITAN_BYBIT_TIMEOUT", { description: "Timeout of one Bybit REST request.", default: 5_000, min: 200, max: 60_000 }),
   intVar("TITAN_BYBIT_CREATE_ORDERS_PER_SECOND", { description: "Bybit's published order-creation limit per symbol family (linear) per second.", default: 10, min: 1, max: 1_000 }),
   intVar("TITAN_BYBIT_REQUESTS_PER_SECOND", { description: "Bybit's published request limit per second overall.", default: 120, min: 1, max: 10_000 }),
@@ -35,7 +42,16 @@ export const EXECUTION_CONFIG_SPEC = [
 
 export interface ExecutionSettings {
   readonly venue: (typeof EXECUTION_VENUES)[number];
-  readonly bybit: { readonly apiKey: string; readonly secret: string; readonly restUrl?: string; readonly wsUrl?: string; readonly timeoutMs: number } | null;
+  readonly bybit: {
+    readonly apiKey: string;
+    readonly secret: string;
+    readonly restUrl?: string;
+    readonly wsUrl?: string;
+    readonly timeoutMs: number;
+    /** Both halves of the pair came from files: they are watched and a new pair is used without a restart. */
+    readonly credentialFiles: CredentialFiles | null;
+    readonly credentialsCheckIntervalMs: number;
+  } | null;
   readonly pacer: PacerLimits;
   readonly preTrade: PreTradePolicy;
   readonly reconcileIntervalMs: number;
@@ -72,6 +88,9 @@ export function loadExecutionSettings(env: Env): ExecutionSettings {
             ...(c.bybitRestUrl ? { restUrl: c.bybitRestUrl } : {}),
             ...(c.bybitWsUrl ? { wsUrl: c.bybitWsUrl } : {}),
             timeoutMs: c.bybitTimeout,
+            credentialFiles:
+              env.TITAN_BYBIT_API_KEY_FILE && env.TITAN_BYBIT_API_SECRET_FILE ? { apiKeyFile: env.TITAN_BYBIT_API_KEY_FILE, secretFile: env.TITAN_BYBIT_API_SECRET_FILE } : null,
+            credentialsCheckIntervalMs: c.bybitCredentialsCheckInterval,
           }
         : null,
     pacer: {

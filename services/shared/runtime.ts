@@ -1,6 +1,7 @@
 // The imperative shell every service boots through: config, logger, metrics, PostgreSQL (provisioned
 // schema, migrations), Redis, the outbox relay, authentication and the HTTP server with health and
 // metrics. A service supplies only its own routes, readiness checks and background workers.
+import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -10,7 +11,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { ConfigError, loadServiceConfig, withPassword, type CommonConfig, type ServiceConfig } from "./config/index.js";
 import { createDatabase, type Database } from "./db/database.js";
 import { migrateService } from "./db/provision.js";
-import { buildHttpServer, closeGracefully } from "./http/index.js";
+import { TlsFilesError, buildHttpServer, closeGracefully } from "./http/index.js";
 import { createLogger } from "./logger.js";
 import { OutboxRelay } from "./messaging/index.js";
 import { ServiceMetrics } from "./metrics.js";
@@ -83,7 +84,8 @@ export const runService = async <S extends ServiceName>(def: ServiceDefinition<S
   );
   const stoppers: Stopper[] = [];
   try {
-    const connection = { connectionString: withPassword(common.databaseUrl, common.databasePassword) };
+    // Migrations over TLS too when the pool uses it (sslmode in the URL, when given, decides for both).
+    const connection = { connectionString: withPassword(common.databaseUrl, common.databasePassword), ...(common.databaseSsl ? { ssl: { rejectUnauthorized: true } } : {}) };
     const applied = await migrateService(def.service, connection, (line) => logger.debug(line));
     if (applied.length > 0) logger.info({ applied }, "migrated schema");
 
@@ -94,6 +96,8 @@ export const runService = async <S extends ServiceName>(def: ServiceDefinition<S
       enableOfflineQueue: false,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
       connectionName: `titan-${def.service}`,
+      // rediss:// turns TLS on; the CA bundle makes a private CA (the local stack's) trusted for it.
+      ...(common.redisUrl.startsWith("rediss:") && common.tlsCaFile ? { tls: { ca: readFileSync(common.tlsCaFile) } } : {}),
     });
     redis.on("error", (err) => logger.debug({ err: err.message }, "redis connection error"));
     stoppers.push(async () => void redis.disconnect());
@@ -109,6 +113,7 @@ export const runService = async <S extends ServiceName>(def: ServiceDefinition<S
       readiness: { postgres: () => db.ping(), redis: () => redisPing(redis), ...def.readiness?.(ctx) },
       rateLimitPerMinute: common.rateLimitPerMinute,
       bodyLimitBytes: common.bodyLimitBytes,
+      ...(common.tlsCertFile && common.tlsKeyFile ? { tls: { certFile: common.tlsCertFile, keyFile: common.tlsKeyFile } } : {}),
     });
     if (def.routes) await def.routes(app, ctx);
     await app.listen({ host: common.httpHost, port: common.httpPort ?? 0 });
@@ -119,7 +124,7 @@ export const runService = async <S extends ServiceName>(def: ServiceDefinition<S
     await relay.start();
     stoppers.push(() => relay.stop());
     if (def.start) stoppers.push(...(await def.start(ctx)));
-    logger.info({ port, host: common.httpHost }, `${def.service} listening`);
+    logger.info({ port, host: common.httpHost, scheme: common.tlsCertFile ? "https" : "http" }, `${def.service} listening`);
 
     let stopped = false;
     const stop = async (): Promise<void> => {
@@ -145,6 +150,8 @@ export const serviceMain = async <S extends ServiceName>(def: ServiceDefinition<
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) process.stderr.write(`${def.service}: config: ${problem}\n`);
+    } else if (err instanceof TlsFilesError) {
+      process.stderr.write(`${def.service}: config: ${err.message}\n`); // names the variable; no stack needed
     } else {
       process.stderr.write(`${def.service}: failed to start: ${(err as Error).stack ?? String(err)}\n`);
     }

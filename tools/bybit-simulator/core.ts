@@ -57,7 +57,10 @@ export class BybitSimulatorCore {
   readonly seed: number;
   readonly clock: Clock;
   readonly instruments: ReadonlyMap<string, SimInstrument>;
+  /** API key → secret of every key the exchange accepts now. */
   readonly credentials: ReadonlyMap<string, string>;
+  private readonly secrets: Map<string, string>;
+  private readonly keyCreatedAtMs = new Map<string, number>();
   readonly duplicateCheck = { enabled: true, retCode: 30001 as DuplicateOrderLinkIdCode };
   private readonly listeners = new Set<SimulatorListener>();
   private readonly options: SimulatorCoreOptions;
@@ -80,7 +83,9 @@ export class BybitSimulatorCore {
     this.clock = options.clock;
     const instruments = options.instruments ?? DEFAULT_INSTRUMENTS;
     this.instruments = new Map(instruments.map((instrument) => [instrument.spec.symbol, instrument]));
-    this.credentials = new Map((options.credentials ?? [DEFAULT_CREDENTIAL]).map((c) => [c.apiKey, c.secret]));
+    this.secrets = new Map();
+    this.credentials = this.secrets;
+    for (const credential of options.credentials ?? [DEFAULT_CREDENTIAL]) this.addCredential(credential);
     this.reset();
   }
 
@@ -116,6 +121,23 @@ export class BybitSimulatorCore {
   nextOrderId(): string {
     this.counters.order += 1;
     return uuidFrom(this.seed, `order:${this.counters.order}`);
+  }
+
+  /** Key rotation at the exchange, step 1: a new key works from the next request on (created now unless told). */
+  addCredential(credential: ApiCredential, createdAtMs = this.nowMs()): void {
+    this.secrets.set(credential.apiKey, credential.secret);
+    this.keyCreatedAtMs.set(credential.apiKey, createdAtMs);
+  }
+
+  /** Step 2: the old key is deleted; requests signed with it are refused (10003), its stream sessions end at their next event. */
+  revokeCredential(apiKey: string): boolean {
+    this.keyCreatedAtMs.delete(apiKey);
+    return this.secrets.delete(apiKey);
+  }
+
+  /** When a key was created, as GET /v5/user/query-api reports it. */
+  credentialCreatedAtMs(apiKey: string): number | undefined {
+    return this.keyCreatedAtMs.get(apiKey);
   }
 
   ordersByLinkId(orderLinkId: string): OrderRecord[] {

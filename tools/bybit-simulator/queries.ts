@@ -176,7 +176,7 @@ export function queryApi(core: BybitSimulatorCore, apiKey: string): BybitReply {
     type: 1,
     deadlineDay: -1,
     expiredAt: "",
-    createdAt: new Date(core.nowMs()).toISOString(),
+    createdAt: new Date(core.credentialCreatedAtMs(apiKey) ?? core.nowMs()).toISOString().replace(/\.\d{3}Z$/, "Z"),
     unified: 0,
     uta: 1,
     userID: 1,

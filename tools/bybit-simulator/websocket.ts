@@ -61,8 +61,8 @@ export class SimulatorStreams {
   }
 
   /** Who is connected and listening to what: lets tests wait until a client has subscribed. */
-  subscriptions(): { kind: "private" | "public"; authenticated: boolean; topics: string[] }[] {
-    return [...this.connections].map((c) => ({ kind: c.kind, authenticated: c.apiKey !== null, topics: [...c.topics].sort() }));
+  subscriptions(): { kind: "private" | "public"; authenticated: boolean; apiKey: string | null; topics: string[] }[] {
+    return [...this.connections].map((c) => ({ kind: c.kind, authenticated: c.apiKey !== null, apiKey: c.apiKey, topics: [...c.topics].sort() }));
   }
 
   /** Drops connections without a close handshake, as a network failure would. */
@@ -182,8 +182,15 @@ export class SimulatorStreams {
   private pushPrivate(topic: PrivateTopic, data: JsonObject[]): void {
     this.messageCounter += 1;
     const message = { id: uuidFrom(this.core.seed, `msg:${this.messageCounter}`), topic, creationTime: this.core.nowMs(), data };
-    for (const connection of this.connections) {
-      if (connection.kind === "private" && connection.apiKey !== null && connection.topics.has(topic)) this.send(connection, message);
+    for (const connection of [...this.connections]) {
+      if (connection.kind !== "private" || connection.apiKey === null) continue;
+      // A deleted key's sessions end, as at the exchange: the client must authenticate with a key that works.
+      if (!this.core.credentials.has(connection.apiKey)) {
+        connection.socket.terminate();
+        this.connections.delete(connection);
+        continue;
+      }
+      if (connection.topics.has(topic)) this.send(connection, message);
     }
   }
 

@@ -132,13 +132,14 @@ export const DecisionPageSchema = Type.Object({ decisions: Type.Array(DecisionVi
 export const DecisionQuerySchema = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-    cursor: Type.Optional(Type.String({ pattern: "^[0-9]{1,16}_[0-9a-f-]{36}$", description: "nextCursor of the previous page" })),
+    cursor: Type.Optional(Type.String({ pattern: "^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", description: "nextCursor of the previous page" })),
     outcome: Type.Optional(Type.Enum([...DECISION_OUTCOMES])),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z-]+$" })),
     symbol: Type.Optional(MarketSymbol),
     phase: Type.Optional(PhaseSchema),
-    fromMs: Type.Optional(TsMs),
-    toMs: Type.Optional(TsMs),
+    // Bounded: PostgreSQL refuses to compare a bigint column with 1e308 (the query would fail, not match nothing).
+    fromMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "milliseconds since the Unix epoch" })),
+    toMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "milliseconds since the Unix epoch" })),
   },
   STRICT,
 );

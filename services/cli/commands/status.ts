@@ -67,7 +67,9 @@ export const probe = (target: StatusTarget, opts: { caFile?: string; timeoutMs: 
     case "redis":
       return timed(target.name, async () => {
         const password = readSecret(target.passwordFile);
-        const client = new Redis(target.url, { lazyConnect: true, connectTimeout: opts.timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, ...(password ? { password } : {}) });
+        // rediss:// (the local stack's Redis speaks TLS only): trust the same CA as for the HTTPS targets.
+        const tls = target.url.startsWith("rediss:") && opts.caFile ? { tls: { ca: readFileSync(opts.caFile) } } : {};
+        const client = new Redis(target.url, { lazyConnect: true, connectTimeout: opts.timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, ...(password ? { password } : {}), ...tls });
         try {
           await client.connect();
           const pong = await client.ping();

@@ -286,19 +286,24 @@ export class Controls {
     let status: "done" | "failed" = "done";
     let reference: string | null = null;
     let detail: string | null = null;
+    // Refused: the command itself was wrong (another venue, the same account twice), a warning for its sender.
+    let refused = false;
     if (t.venue !== this.o.venue.name) {
       status = "failed";
+      refused = true;
       detail = `this execution trades on ${this.o.venue.name}, not ${t.venue}`;
     } else {
       try {
         reference = (await this.o.venue.transfer({ transferId, asset: t.asset, amount: t.amount_usd, fromAccount: t.from_account, toAccount: t.to_account })).reference;
       } catch (err) {
         status = "failed";
+        refused = isVenueError(err, "refused");
         detail = (err as Error).message.slice(0, 1000);
       }
     }
     await this.o.db.query("execution_finish_transfer", "UPDATE transfers SET status = $2, reference = $3, detail = $4, finished_at_ms = $5 WHERE transfer_id = $1", [transferId, status, reference, detail, this.o.clock.nowMs()]);
-    if (status === "failed") this.o.logger.error({ transferId, detail }, "transfer failed");
+    if (status === "failed" && refused) this.o.logger.warn({ transferId, detail }, "transfer refused");
+    else if (status === "failed") this.o.logger.error({ transferId, detail }, "transfer failed");
   }
 }
 

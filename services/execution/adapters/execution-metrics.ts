@@ -20,6 +20,8 @@ export interface ExecutionMetrics {
   readonly fillsTotal: Counter<"source">;
   readonly flattenSeconds: Histogram;
   readonly tradesClosedTotal: Counter<"venue">;
+  readonly apiKeyAgeSeconds: Gauge<"venue">;
+  readonly apiKeyReloadsTotal: Counter<"outcome">;
 }
 
 export function executionMetrics(m: ServiceMetrics): ExecutionMetrics {
@@ -36,6 +38,8 @@ export function executionMetrics(m: ServiceMetrics): ExecutionMetrics {
     tradingCauseState: m.gauge("trading_cause_state", "1 while a trading-state cause is in force (execution's own or the brain's)", ["cause"]),
     fillsTotal: m.counter("fills_total", "Fills recorded in the shadow state, by the path that brought them first", ["source"]),
     tradesClosedTotal: m.counter("trades_closed_total", "Round trips closed (a position opened and closed again), by venue", ["venue"]),
+    apiKeyAgeSeconds: m.gauge("api_key_age_seconds", "Age of the exchange API key in use, from the venue's record of its creation (live venues only)", ["venue"]),
+    apiKeyReloadsTotal: m.counter("api_key_reloads_total", "Changes of the exchange API key files, by outcome (applied, refused by the venue, unreadable, failed to try)", ["outcome"]),
     flattenSeconds: m.histogram("flatten_duration_seconds", "From a flatten-all request to the venue confirming flat", [], [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60]),
   };
   for (const kind of MISMATCH_KINDS) metrics.positionMismatchesTotal.inc({ kind }, 0);

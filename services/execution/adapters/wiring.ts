@@ -13,6 +13,7 @@ import type { ReportVenue } from "../domain/reports.js";
 import { BybitVenue } from "../venues/bybit/bybit-venue.js";
 import { PAPER_INSTRUMENTS, PaperVenue, type PaperMarketEvent } from "../venues/paper/paper-venue.js";
 import type { Venue } from "../venues/venue.js";
+import { ApiKeyKeeper } from "./api-key-keeper.js";
 import { Controls } from "./controls.js";
 import { EquityReporter } from "./equity-reporter.js";
 import { executionMetrics, type ExecutionMetrics } from "./execution-metrics.js";
@@ -56,7 +57,8 @@ export interface WiringOptions {
 
 function makeVenue(ctx: ServiceContext<"execution">, settings: ExecutionSettings, db: Database, metrics: ExecutionMetrics, pacer: RequestPacer): Venue {
   if (settings.venue === "bybit" && settings.bybit) {
-    return new BybitVenue({ ...settings.bybit, clock: ctx.clock, logger: ctx.logger, metrics, pacer });
+    const { credentialFiles: _files, credentialsCheckIntervalMs: _interval, ...bybit } = settings.bybit;
+    return new BybitVenue({ ...bybit, clock: ctx.clock, logger: ctx.logger, metrics, pacer });
   }
   return new PaperVenue({
     instruments: PAPER_INSTRUMENTS,
@@ -109,6 +111,20 @@ export async function startExecution(ctx: ServiceContext<"execution">, settings:
     await venue.start(sync);
     stoppers.push(() => venue.stop());
     instruments.replace(venue.instruments());
+    if (venue instanceof BybitVenue && settings.bybit) {
+      const keeper = new ApiKeyKeeper({
+        venue,
+        venueName,
+        initial: { apiKey: settings.bybit.apiKey, secret: settings.bybit.secret },
+        files: settings.bybit.credentialFiles,
+        clock,
+        logger,
+        metrics,
+        intervalMs: settings.bybit.credentialsCheckIntervalMs,
+      });
+      await keeper.start();
+      stoppers.push(() => keeper.stop());
+    }
 
     const equity = new EquityReporter(db, clock, venueName);
     const orders = new OrderManager({ db, clock, logger, metrics, venue, venueName, instruments, prices, keeper, shadow, policy: settings.preTrade, health: watchdog });

@@ -5,7 +5,8 @@ import { Type, type Static } from "typebox";
 import { Nullable, PRINCIPAL_KINDS, Reason, STRICT, TRAP_TYPES, TsMs, Uuid } from "../../shared/contracts/index.js";
 import { BAD_MARKET_DATA_KINDS, ScavengerParametersSchema } from "../domain/index.js";
 
-const Version = Type.Integer({ minimum: 1, description: "a parameter version number" });
+// Bounded by the integer column it is looked up in: a larger number would fail the query, not miss.
+const Version = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: "a parameter version number" });
 const Actor = Type.Object({ kind: Type.Enum([...PRINCIPAL_KINDS]), id: Type.String(), name: Type.String() }, STRICT);
 
 export const VersionParamsSchema = Type.Object({ version: Version }, STRICT);

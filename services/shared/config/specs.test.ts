@@ -29,6 +29,7 @@ const COMMON_NAMES = [
   "TITAN_INSTANCE_ID",
   "TITAN_TLS_CERT_FILE",
   "TITAN_TLS_KEY_FILE",
+  "TITAN_TLS_CA_FILE",
   "TITAN_RATE_LIMIT_PER_MINUTE",
   "TITAN_BODY_LIMIT_BYTES",
 ];
@@ -70,6 +71,7 @@ describe("service configuration", () => {
       instanceId: `${hostname()}-${process.pid}`,
       tlsCertFile: undefined,
       tlsKeyFile: undefined,
+      tlsCaFile: undefined,
       rateLimitPerMinute: 600,
       bodyLimitBytes: 1_048_576,
     });
@@ -109,6 +111,28 @@ describe("service configuration", () => {
 
   it("accepts port 0, any free port, for tests", () => {
     expect(loadServiceConfig("brain", { ...BASE, TITAN_HTTP_PORT: "0" }).httpPort).toBe(0);
+  });
+
+  it("refuses to start a listening service in production without its TLS certificate, naming both variables", () => {
+    const problemsOf = (service: (typeof SERVICE_NAMES)[number], env: Record<string, string>): readonly string[] => {
+      try {
+        loadServiceConfig(service, env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    const tlsProblem = "TITAN_TLS_CERT_FILE, TITAN_TLS_KEY_FILE: are required with TITAN_ENV=production (the service listens with HTTPS only, TLS 1.3)";
+    for (const service of ["brain", "execution", "console", "scavenger"] as const) expect(problemsOf(service, { ...BASE, TITAN_ENV: "production" }), service).toEqual([tlsProblem]);
+    // Reported together with every other problem, not after them.
+    expect(problemsOf("brain", { ...BASE, TITAN_ENV: "production", TITAN_HTTP_PORT: "abc" })).toEqual(["TITAN_HTTP_PORT: must be an integer 0-65535 (0 = any free port), got 'abc'", tlsProblem]);
+    // The ai-quant job listens on nothing; its API process does, and is held to the rule.
+    expect(problemsOf("ai-quant", { ...BASE, TITAN_ENV: "production" })).toEqual([]);
+    expect(problemsOf("ai-quant", { ...BASE, TITAN_ENV: "production", TITAN_HTTP_PORT: "3200" })).toEqual([tlsProblem]);
+    // Plain HTTP stays possible outside production, for in-process tests.
+    expect(problemsOf("brain", { ...BASE, TITAN_ENV: "test" })).toEqual([]);
+    const withTls = loadServiceConfig("brain", { ...BASE, TITAN_ENV: "production", TITAN_TLS_CERT_FILE: "/c.pem", TITAN_TLS_KEY_FILE: "/k.pem", TITAN_TLS_CA_FILE: "/ca.pem" });
+    expect(withTls).toMatchObject({ env: "production", tlsCertFile: "/c.pem", tlsKeyFile: "/k.pem", tlsCaFile: "/ca.pem" });
   });
 
   it("accepts rediss:// and a TLS certificate with its key", () => {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { SERVICES, SERVICE_NAMES, type ServiceName } from "../../../ops/services.js";
-import { ConfigError, loadConfig, loadConfigOrExit, type Env, type LineWriter } from "./load.js";
+import { ConfigError, loadConfig, writeToStderr, type Env, type LineWriter } from "./load.js";
 import { boolVar, enumVar, intVar, pathVar, portVar, stringVar, urlVar, type AnyVarSpec, type ConfigOf, type VarSpec } from "./spec.js";
 
 export const TITAN_ENVS = ["development", "test", "production"] as const;
@@ -65,8 +65,14 @@ const storageVars = [
     patternHint: "letters, digits, dot, underscore or hyphen",
     maxLength: 200,
   }),
-  pathVar("TITAN_TLS_CERT_FILE", { description: "PEM certificate for the service's own HTTPS listener; plain HTTP when unset.", requires: ["TITAN_TLS_KEY_FILE"] }),
+  pathVar("TITAN_TLS_CERT_FILE", {
+    description: "PEM certificate for the service's own HTTPS listener (TLS 1.3 only; read again when the file changes, no restart). Plain HTTP when unset, which TITAN_ENV=production refuses.",
+    requires: ["TITAN_TLS_KEY_FILE"],
+  }),
   pathVar("TITAN_TLS_KEY_FILE", { description: "PEM private key matching TITAN_TLS_CERT_FILE.", requires: ["TITAN_TLS_CERT_FILE"] }),
+  pathVar("TITAN_TLS_CA_FILE", {
+    description: "PEM CA bundle trusted for outgoing TLS: the other Titan services, PostgreSQL and Redis when they serve TLS. Set NODE_EXTRA_CA_CERTS to the same file so fetch() trusts it too.",
+  }),
   intVar("TITAN_RATE_LIMIT_PER_MINUTE", { description: "Requests per minute allowed from one client before 429.", default: 600, min: 1, max: 1_000_000 }),
   intVar("TITAN_BODY_LIMIT_BYTES", { description: "Largest request body accepted.", default: 1_048_576, min: 1024, max: 104_857_600 }),
 ] as const;
@@ -103,13 +109,41 @@ export function serviceConfigSpec<S extends ServiceName>(service: S): ServiceCon
   return [...commonConfigSpec(service), ...EXTRA_VARS[service]] as ServiceConfigSpec<S>;
 }
 
+/**
+ * Rules across variables: in production a service that listens must listen with TLS (TLS 1.3 on every
+ * listener, ops/ SECURITY). Read from the raw environment so they are reported with every other problem.
+ */
+export function crossVariableProblems(service: ServiceName, env: Env): string[] {
+  const set = (name: string) => (env[name] ?? "") !== "";
+  const listens = SERVICES[service].httpPort !== null || set("TITAN_HTTP_PORT");
+  if (env.TITAN_ENV === "production" && listens && !set("TITAN_TLS_CERT_FILE") && !set("TITAN_TLS_KEY_FILE")) {
+    return ["TITAN_TLS_CERT_FILE, TITAN_TLS_KEY_FILE: are required with TITAN_ENV=production (the service listens with HTTPS only, TLS 1.3)"];
+  }
+  return [];
+}
+
 export function loadServiceConfig<S extends ServiceName>(service: S, env: Env = process.env): ServiceConfig<S> {
-  return loadConfig(serviceConfigSpec(service), env) as ServiceConfig<S>;
+  const problems = crossVariableProblems(service, env);
+  let config: ServiceConfig<S> | undefined;
+  try {
+    config = loadConfig(serviceConfigSpec(service), env) as ServiceConfig<S>;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.unshift(...error.problems);
+  }
+  if (problems.length > 0 || config === undefined) throw new ConfigError(problems);
+  return config;
 }
 
 /** A service's entry point: bad configuration prints every problem, one per line, and exits 1. */
-export function loadServiceConfigOrExit<S extends ServiceName>(service: S, env: Env = process.env, write?: LineWriter): ServiceConfig<S> {
-  return loadConfigOrExit(serviceConfigSpec(service), env, write) as ServiceConfig<S>;
+export function loadServiceConfigOrExit<S extends ServiceName>(service: S, env: Env = process.env, write: LineWriter = writeToStderr): ServiceConfig<S> {
+  try {
+    return loadServiceConfig(service, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) write(problem);
+    process.exit(1);
+  }
 }
 
 export const TITANCTL_SPEC = [

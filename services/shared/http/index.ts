@@ -1,5 +1,5 @@
 // The Fastify bootstrap: server, auth policy, problem+json errors, health and metrics, lifecycle.
-export { DOCS_PREFIX, buildHttpServer, type HttpServer, type HttpServerOptions } from "./server.js";
+export { CONNECTION_CHECK_INTERVAL_MS, DOCS_PREFIX, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, buildHttpServer, type HttpServer, type HttpServerOptions } from "./server.js";
 export { authPolicyPlugin, listRouteAuth, type AuthPolicyOptions, type RouteAuthEntry } from "./auth-policy.js";
 export {
   RouteAuthDeclarationError,
@@ -25,3 +25,4 @@ export {
 } from "./problem.js";
 export { CHECK_NAME_PATTERN, runCheck, type ReadinessChecks } from "./observability.js";
 export { closeGracefully, closeOnSignals, listen, type SignalOptions } from "./lifecycle.js";
+export { TLS_MIN_VERSION, TlsFilesError, describeCertificate, loadTlsFiles, watchTlsFiles, type LoadedTls, type TlsFiles, type TlsWatchOptions } from "./tls.js";

@@ -2,6 +2,7 @@
 // limit, OpenAPI), then ours (auth policy, health, metrics), then the routes the caller adds.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { Server as TlsServer } from "node:tls";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -14,9 +15,21 @@ import type { Authenticator } from "../auth/authenticator.js";
 import type { ServiceMetrics } from "../metrics.js";
 import { authPolicyPlugin } from "./auth-policy.js";
 import { observabilityPlugin, type ReadinessChecks } from "./observability.js";
-import { HttpProblem, PROBLEM_TYPES, installProblemHandler } from "./problem.js";
+import { HttpProblem, PROBLEM_TYPES, installProblemHandler, problemBody, sendProblem } from "./problem.js";
+import { installTextGuard } from "./text-guard.js";
+import { describeCertificate, loadTlsFiles, watchTlsFiles, type TlsFiles } from "./tls.js";
 
 export const DOCS_PREFIX = "/docs";
+
+/**
+ * Slow clients (issue 12): the headers must arrive within HEADERS_TIMEOUT_MS and the whole request,
+ * body included, within REQUEST_TIMEOUT_MS (a 1 MiB body at 35 KB/s), else Node answers 408 and
+ * closes. Fastify leaves the whole-request limit off, so a client trickling its body held a
+ * connection for ever. Node checks its connections every CONNECTION_CHECK_INTERVAL_MS.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const CONNECTION_CHECK_INTERVAL_MS = 1_000;
 
 /** The server with TypeBox inference: `app.withTypeProvider<TypeBoxTypeProvider>()` gives one. */
 export type HttpServer = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -39,6 +52,11 @@ export interface HttpServerOptions {
   readonly instanceId?: string;
   /** Proxies whose X-Forwarded-For is believed (default: loopback, where NGINX runs locally). */
   readonly trustProxy?: boolean | string | string[];
+  /** HTTPS with TLS 1.3 only, the files re-read when they change; plain HTTP when absent (in-process tests). */
+  readonly tls?: TlsFiles & { readonly reloadIntervalMs?: number };
+  /** Slow-client limits (defaults HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS); tests shorten them. */
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
 }
 
 /** An incoming X-Request-Id is kept only when it looks like one, so logs cannot be fed junk. */
@@ -54,17 +72,41 @@ export const buildHttpServer = async (opts: HttpServerOptions): Promise<FastifyI
   if (!Number.isInteger(opts.rateLimitPerMinute) || opts.rateLimitPerMinute <= 0) throw new RangeError("rateLimitPerMinute must be a positive integer");
   if (!Number.isInteger(opts.bodyLimitBytes) || opts.bodyLimitBytes <= 0) throw new RangeError("bodyLimitBytes must be a positive integer");
   const version = opts.version ?? process.env.npm_package_version ?? "0.0.0";
+  const tls = opts.tls ? loadTlsFiles(opts.tls) : undefined;
 
   const app = Fastify({
+    ...(tls ? { https: tls.options } : {}),
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimitBytes,
     trustProxy: opts.trustProxy ?? ["127.0.0.1", "::1"],
     genReqId: requestId,
     return503OnClosing: true,
-  });
+    // A malformed URL or an over-long path parameter is refused by the router before any route or
+    // error handler runs: answer it as problem+json like every other refusal.
+    frameworkErrors: (error, request, reply) => {
+      const status = typeof error.statusCode === "number" && error.statusCode < 500 ? error.statusCode : 400;
+      return sendProblem(reply, problemBody(request, status, error.message));
+    },
+  }) as unknown as FastifyInstance; // an https.Server under HTTPS: the same listen/close/address surface
+  if (opts.tls && tls) {
+    const stopWatching = watchTlsFiles(app.server as unknown as TlsServer, opts.tls, tls.certificate, {
+      ...(opts.tls.reloadIntervalMs !== undefined ? { intervalMs: opts.tls.reloadIntervalMs } : {}),
+      onReload: (certificate) => opts.logger.info({ certificate: describeCertificate(certificate) }, "TLS certificate reloaded"),
+      onError: (err) => opts.logger.warn({ err: err.message }, "TLS files changed but cannot be used; still serving the previous certificate"),
+    });
+    app.addHook("onClose", async () => stopWatching());
+  }
+  const headersTimeoutMs = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  if (!(headersTimeoutMs > 0 && requestTimeoutMs >= headersTimeoutMs)) throw new RangeError("headersTimeoutMs must be positive and requestTimeoutMs at least as long");
+  app.server.headersTimeout = headersTimeoutMs;
+  app.server.requestTimeout = requestTimeoutMs;
+  // A ServerOptions field that @types/node 20 does not declare on the server; Node reads it at listen.
+  (app.server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(CONNECTION_CHECK_INTERVAL_MS, headersTimeoutMs);
   // TypeBox validation: strict for bodies (no coercion), converting for query strings and params.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installProblemHandler(app);
+  installTextGuard(app);
 
   // Tier 1: external plugins.
   await app.register(helmet, {

@@ -20,6 +20,12 @@ describe("a service with bad configuration", () => {
     for (const line of lines) expect(line).toMatch(/^[a-z-]+: config: TITAN_[A-Z_]+/);
   });
 
+  it("refuses production without the service's TLS certificate, before connecting anywhere", () => {
+    const res = start("execution", { TITAN_ENV: "production", TITAN_DATABASE_URL: "postgres://titan_execution@127.0.0.1:1/titan", TITAN_REDIS_URL: "rediss://127.0.0.1:1", TITAN_SERVICE_TOKEN_SECRET: "x".repeat(40) });
+    expect(res.status).toBe(1);
+    expect(res.stderr.trim()).toBe("execution: config: TITAN_TLS_CERT_FILE, TITAN_TLS_KEY_FILE: are required with TITAN_ENV=production (the service listens with HTTPS only, TLS 1.3)");
+  });
+
   it("names an invalid value together with the missing ones", () => {
     const res = start("brain", { TITAN_HTTP_PORT: "not-a-port", TITAN_DATABASE_URL: "mysql://x", TITAN_SERVICE_TOKEN_SECRET: "s3cr3t-val" });
     expect(res.status).toBe(1);

@@ -19,7 +19,7 @@ describe("generated stack configuration", () => {
     const ca = ensureCertificateAuthority(join(dir, "ca"));
     const opts = {
       ports: stackPorts(),
-      paths: { dir: join(dir, "nginx"), logsDir: join(dir, "logs"), serverCert: ca.files.serverCert, serverKey: ca.files.serverKey },
+      paths: { dir: join(dir, "nginx"), logsDir: join(dir, "logs"), serverCert: ca.files.serverCert, serverKey: ca.files.serverKey, caCert: ca.files.caCert },
       ...(process.getuid?.() === 0 ? { workerUser: "nobody nogroup" } : {}),
     };
     mkdirSync(opts.paths.dir, { recursive: true });
@@ -31,7 +31,7 @@ describe("generated stack configuration", () => {
   it("is accepted by promtool with no rule files yet, and with rendered rules", () => {
     const rules = join(dir, "rules");
     const file = join(dir, "prometheus.yml");
-    writeFileSync(file, renderPrometheusConfig({ ports: stackPorts(), ruleDirs: [join(dir, "does-not-exist"), rules] }));
+    writeFileSync(file, renderPrometheusConfig({ ports: stackPorts(), ruleDirs: [join(dir, "does-not-exist"), rules], caFile: join(dir, "ca", "ca.crt") }));
     expect(() => checkPrometheusConfig(file)).not.toThrow();
     mkdirSync(rules, { recursive: true });
     writeFileSync(join(rules, "titan.yml"), "groups:\n  - name: t\n    rules:\n      - alert: Up\n        expr: up == 0\n        for: 1m\n");
@@ -43,7 +43,7 @@ describe("generated stack configuration", () => {
     mkdirSync(rules, { recursive: true });
     writeFileSync(join(rules, "bad.yml"), "groups:\n  - name: t\n    rules:\n      - alert: Bad\n        expr: up ==\n");
     const file = join(dir, "prometheus-broken.yml");
-    writeFileSync(file, renderPrometheusConfig({ ports: stackPorts(), ruleDirs: [rules] }));
+    writeFileSync(file, renderPrometheusConfig({ ports: stackPorts(), ruleDirs: [rules], caFile: join(dir, "ca", "ca.crt") }));
     expect(() => checkPrometheusConfig(file)).toThrow(/promtool check config .* failed[\s\S]*bad\.yml/);
   });
 

@@ -1,13 +1,15 @@
 // The real NGINX entry point in front of stub services: TLS 1.3 only with a certificate the stack's
 // CA signed, prefixes stripped, WebSocket upgrades passed, /metrics hidden, oversized bodies refused.
+// The stubs listen with HTTPS, as the services do: NGINX reaches them over TLS 1.3 and checks their
+// certificates against the stack's CA.
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import { request } from "node:https";
+import type { IncomingMessage } from "node:http";
+import { createServer, request, type Server } from "node:https";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import getPort from "get-port";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ensureCertificateAuthority } from "../../../scripts/stack/ca.js";
+import { ensureCertificateAuthority, ensureLeafCertificate, type LeafFiles } from "../../../scripts/stack/ca.js";
 import { nginxPid, startNginx, stopNginx, testNginxConfig, writeNginxConfig, type NginxOptions } from "../../../scripts/stack/nginx.js";
 import { stackPorts, type StackPorts } from "../../../scripts/stack/ports.js";
 
@@ -18,9 +20,11 @@ let ports: StackPorts;
 let opts: NginxOptions;
 let caCert: Buffer;
 
-const stub = (upstream: string, port: number): Promise<void> =>
+let leaf: LeafFiles;
+
+const stub = (upstream: string, port: number, tls: { cert: string; key: string; maxVersion?: "TLSv1.2" } = { cert: leaf.cert, key: leaf.key }): Promise<Server> =>
   new Promise((resolveListen) => {
-    const server = createServer((req, res) => {
+    const server = createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.maxVersion ? { maxVersion: tls.maxVersion } : {}) }, (req, res) => {
       seen.push({ upstream, url: req.url ?? "", headers: req.headers });
       req.resume();
       req.on("end", () => res.writeHead(200, { "content-type": "text/plain" }).end(`${upstream} ${req.url}`));
@@ -30,7 +34,7 @@ const stub = (upstream: string, port: number): Promise<void> =>
       socket.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
     });
     servers.push(server);
-    server.listen(port, "127.0.0.1", () => resolveListen());
+    server.listen(port, "127.0.0.1", () => resolveListen(server));
   });
 
 interface Answer {
@@ -59,11 +63,12 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(inject("scratchDir"), "stack-nginx-"));
   const ca = ensureCertificateAuthority(join(dir, "ca"));
   caCert = readFileSync(ca.files.caCert);
+  leaf = ensureLeafCertificate(join(dir, "ca"), "stub").files;
   ports = { ...stackPorts(), nginxHttps: await getPort(), nginxHttp: await getPort(), console: await getPort(), brain: await getPort(), execution: await getPort(), scavenger: await getPort() };
   for (const upstream of UPSTREAMS) await stub(upstream, ports[upstream]);
   opts = {
     ports,
-    paths: { dir: join(dir, "nginx"), logsDir: join(dir, "logs"), serverCert: ca.files.serverCert, serverKey: ca.files.serverKey },
+    paths: { dir: join(dir, "nginx"), logsDir: join(dir, "logs"), serverCert: ca.files.serverCert, serverKey: ca.files.serverKey, caCert: ca.files.caCert },
     ...(process.getuid?.() === 0 ? { workerUser: "nobody nogroup" } : {}),
   };
   writeNginxConfig(opts);
@@ -106,6 +111,27 @@ describe("the NGINX entry point", () => {
     const last = seen.at(-1)!;
     expect(last.headers["x-forwarded-proto"]).toBe("https");
     expect(last.headers["x-forwarded-prefix"]).toBe("/api/scavenger");
+  });
+
+  it("refuses to forward to a service whose certificate another CA signed, or that speaks TLS 1.2", async () => {
+    const closeStub = (server: Server) => new Promise<void>((resolveClose) => {
+      server.closeAllConnections();
+      server.close(() => resolveClose());
+    });
+    const scavenger = servers.find((s) => (s.address() as { port: number }).port === ports.scavenger)!;
+    await closeStub(scavenger);
+    const foreignDir = mkdtempSync(join(inject("scratchDir"), "stack-nginx-foreign-"));
+    ensureCertificateAuthority(foreignDir);
+    const foreign = await stub("scavenger", ports.scavenger, ensureLeafCertificate(foreignDir, "impostor").files);
+    const before = seen.length;
+    expect((await send("/api/scavenger/health/ready")).status).toBe(502);
+    await closeStub(foreign);
+    const old = await stub("scavenger", ports.scavenger, { ...leaf, maxVersion: "TLSv1.2" });
+    expect((await send("/api/scavenger/health/ready")).status).toBe(502);
+    expect(seen.length).toBe(before);
+    await closeStub(old);
+    await stub("scavenger", ports.scavenger);
+    expect((await send("/api/scavenger/health/ready")).body).toBe("scavenger /health/ready");
   });
 
   it("passes WebSocket upgrades through to the console", async () => {

@@ -1,18 +1,24 @@
 // The stack's PostgreSQL client authentication, on a cluster of this test's own: service roles log
-// in with their SCRAM password to the titan database only; the superuser only on loopback.
-import { chmodSync, mkdtempSync } from "node:fs";
+// in with their SCRAM password to the titan database only, over TLS 1.3 only; the superuser only on loopback.
+import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import getPort from "get-port";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startPostgres, stopPostgres, type PostgresServer } from "../../../scripts/lib/local-servers.js";
+import { ensureCertificateAuthority, ensureLeafCertificate } from "../../../scripts/stack/ca.js";
 import { applyClientAuth } from "../../../scripts/stack/postgres.js";
+import { applyPostgresTls, provePostgresTls } from "../../../scripts/stack/postgres-tls.js";
 
 let server: PostgresServer;
 const password = "correct-horse-battery-staple";
 
-const login = async (user: string, database: string, secret?: string): Promise<string> => {
-  const client = new pg.Client({ host: "127.0.0.1", port: server.port, user, database, ...(secret !== undefined ? { password: secret } : {}) });
+let caFile: string;
+
+/** A login over TLS with the server's certificate checked (`tls: false`: plain text). */
+const login = async (user: string, database: string, secret?: string, tls = true): Promise<string> => {
+  const ssl = tls ? { ssl: { ca: readFileSync(caFile), servername: "localhost" } } : {};
+  const client = new pg.Client({ host: "127.0.0.1", port: server.port, user, database, ...(secret !== undefined ? { password: secret } : {}), ...ssl });
   try {
     await client.connect();
     return "ok";
@@ -33,6 +39,11 @@ beforeAll(async () => {
   await admin.query("CREATE DATABASE titan");
   await admin.query(`CREATE ROLE titan_brain LOGIN PASSWORD '${password}'`);
   await admin.end();
+  // TLS first, as `stack up` does: PostgreSQL refuses a hostssl line while ssl is off.
+  ensureCertificateAuthority(join(parent, "ca"));
+  caFile = join(parent, "ca", "ca.crt");
+  const leaf = ensureLeafCertificate(join(parent, "ca"), "postgres").files;
+  expect(await applyPostgresTls(server, leaf, caFile)).toEqual(["certificate", "key", "ssl", "ssl_cert_file", "ssl_key_file", "ssl_min_protocol_version"]);
   expect(await applyClientAuth(server)).toBe(true);
 }, 60_000);
 
@@ -65,5 +76,24 @@ describe("PostgreSQL client authentication of the stack", () => {
 
   it("leaves an unchanged pg_hba.conf alone on the next start", async () => {
     expect(await applyClientAuth(server)).toBe(false);
+  });
+
+  it("refuses a service role's plain-text login, even with the right password", async () => {
+    expect(await login("titan_brain", "titan", password, false)).toBe("28000");
+  });
+
+  it("serves TLS 1.3 and refuses TLS 1.2", async () => {
+    expect(await provePostgresTls(server, caFile)).toBe("TLSv1.3");
+    const tls12 = new pg.Client({ host: "127.0.0.1", port: server.port, user: "postgres", database: "postgres", ssl: { ca: readFileSync(caFile), servername: "localhost", maxVersion: "TLSv1.2" } });
+    await expect(tls12.connect()).rejects.toThrow(/protocol version|alert/i);
+    await tls12.end().catch(() => undefined);
+  });
+
+  it("keeps TLS settings and files alone on the next start, and takes a renewed certificate with a reload", async () => {
+    const leaf = ensureLeafCertificate(join(caFile, ".."), "postgres").files;
+    expect(await applyPostgresTls(server, leaf, caFile)).toEqual([]);
+    const renewed = ensureLeafCertificate(join(caFile, ".."), "postgres", { renew: true }).files;
+    expect(await applyPostgresTls(server, renewed, caFile)).toEqual(["certificate", "key"]);
+    expect(await login("titan_brain", "titan", password)).toBe("ok");
   });
 });

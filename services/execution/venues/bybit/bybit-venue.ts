@@ -11,6 +11,7 @@ import type { Instrument, OrderRequest, VenueBalance, VenueFill, VenueOrder, Ven
 import type { ExecutionMetrics } from "../../adapters/execution-metrics.js";
 import type { RequestPacer } from "../../adapters/request-pacer.js";
 import { VenueError, isVenueError, type PositionSnapshot, type TransferRequest, type Venue, type VenueListener } from "../venue.js";
+import { parseKeyCreatedAtMs, sameCredentials, type ApiCredentials } from "./credentials.js";
 import { toVenueError } from "./errors.js";
 import { parseCreateReply, parseExecution, parseInstrument, parseOrder, parsePosition, parseTicker, parseWallet, replyTimeMs, resultList, type Json } from "./parse.js";
 
@@ -52,14 +53,30 @@ export class BybitVenue implements Venue {
   private running = false;
   private loops: Promise<void>[] = [];
   private streamUp = false;
+  private credentials: ApiCredentials;
+  /** The private stream was closed on purpose to authenticate with a new key: its drop is no failure. */
+  private reauthenticating = false;
 
-  constructor(private readonly opts: BybitVenueOptions) {}
+  constructor(private readonly opts: BybitVenueOptions) {
+    this.credentials = { apiKey: opts.apiKey, secret: opts.secret };
+  }
 
   async start(listener: VenueListener): Promise<void> {
+    const ex = await this.newExchange(this.credentials);
+    this.exchange = ex;
+    const listing = await this.call("instruments", () => ex.publicGetV5MarketInstrumentsInfo({ category: "linear" }), "other");
+    this.byVenueSymbol = new Map(resultList(listing, "instruments").map((item) => parseInstrument(item)).map((i) => [i.symbol, i]));
+    await this.call("markets", () => ex.loadMarkets(), "other");
+    this.running = true;
+    this.loops = [this.watchLoop("orders", listener), this.watchLoop("fills", listener)];
+  }
+
+  /** A ccxt instance pointed at the configured URLs, signing with `credentials`. */
+  private async newExchange(credentials: ApiCredentials): Promise<BybitPro> {
     const Bybit = await loadBybitClass();
     const ex = new Bybit({
-      apiKey: this.opts.apiKey,
-      secret: this.opts.secret,
+      apiKey: credentials.apiKey,
+      secret: credentials.secret,
       timeout: this.opts.timeoutMs,
       enableRateLimit: false,
       options: { fetchMarkets: { types: ["linear"] }, enableUnifiedAccount: true, enableUnifiedMargin: false, defaultType: "swap" },
@@ -79,12 +96,32 @@ export class BybitVenue implements Venue {
       // ccxt pro refuses plain ws:// URLs until its http agent is loaded.
       await ex.loadHttpProxyAgent();
     }
-    this.exchange = ex;
-    const listing = await this.call("instruments", () => ex.publicGetV5MarketInstrumentsInfo({ category: "linear" }), "other");
-    this.byVenueSymbol = new Map(resultList(listing, "instruments").map((item) => parseInstrument(item)).map((i) => [i.symbol, i]));
-    await this.call("markets", () => ex.loadMarkets(), "other");
-    this.running = true;
-    this.loops = [this.watchLoop("orders", listener), this.watchLoop("fills", listener)];
+    return ex;
+  }
+
+  /**
+   * When the venue says `credentials` (default: the pair in use) were created: a signed query-api call,
+   * so it also proves a candidate pair works before it replaces the one in use.
+   */
+  async keyCreatedAtMs(credentials: ApiCredentials = this.credentials): Promise<number> {
+    const ex = sameCredentials(credentials, this.credentials) ? this.ex : await this.newExchange(credentials);
+    const reply = await this.call("query-api", () => ex.privateGetV5UserQueryApi(), "other");
+    return parseKeyCreatedAtMs(reply);
+  }
+
+  /**
+   * Signs every request from now on with `next`; requests already sent finish with the old pair. The
+   * private stream authenticated once per connection, so it is reopened to authenticate with `next`
+   * (the old key may be deleted at the exchange next); reports missed meanwhile are polled as after any drop.
+   */
+  async useCredentials(next: ApiCredentials): Promise<void> {
+    const ex = this.ex;
+    if (sameCredentials(next, this.credentials)) return;
+    ex.apiKey = next.apiKey;
+    ex.secret = next.secret;
+    this.credentials = next;
+    this.reauthenticating = true;
+    await ex.close();
   }
 
   async stop(): Promise<void> {
@@ -271,7 +308,8 @@ export class BybitVenue implements Venue {
         failures += 1;
         this.opts.metrics.websocketReconnectsTotal.inc();
         this.setStream(listener, false);
-        this.opts.logger.warn({ err: (err as Error).message, kind, failures }, "bybit private stream failed; reconnecting");
+        if (this.reauthenticating) this.opts.logger.info({ kind }, "bybit private stream reconnecting with the new API key");
+        else this.opts.logger.warn({ err: (err as Error).message, kind, failures }, "bybit private stream failed; reconnecting");
         await this.opts.clock.sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
       }
     }
@@ -290,6 +328,7 @@ export class BybitVenue implements Venue {
   }
 
   private setStream(listener: VenueListener, up: boolean): void {
+    if (up) this.reauthenticating = false;
     if (this.streamUp === up) return;
     this.streamUp = up;
     listener.onStreamState(up);

@@ -23,4 +23,12 @@ describe("classifying ccxt errors", () => {
     expect(e).toMatchObject({ kind: "refused", code: "110043" });
     expect(toVenueError(new ccxt.NetworkError("closed"), "x").code).toBe("NetworkError");
   });
+
+  it("never carries the API key Bybit echoes when it refuses a signature, in the message or a cause", () => {
+    const refusal = new ccxt.AuthenticationError('bybit {"retCode":10004,"retMsg":"error sign! origin_string[1795497118365myApiKey12345000category=linear]","result":{}}');
+    const e = toVenueError(refusal, "positions");
+    expect(e).toMatchObject({ kind: "unavailable", code: "10004" });
+    expect(e.message).toContain("origin_string[redacted]");
+    expect(`${e.message} ${String(e.cause)} ${e.stack ?? ""}`).not.toContain("myApiKey1234");
+  });
 });

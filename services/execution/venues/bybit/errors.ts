@@ -42,11 +42,19 @@ export function classifyCcxtError(err: unknown): VenueErrorKind {
   return "outcome-unknown";
 }
 
-/** Wraps any error thrown by ccxt (or our parsing of its answer) as a VenueError. */
+/** Bybit refuses a bad signature with the string it signed — our API key inside — echoed in its message. */
+const SIGNED_STRING = /origin_string\[[^\]]*\]?/g;
+
+export const scrubVenueMessage = (message: string): string => message.replace(SIGNED_STRING, "origin_string[redacted]");
+
+/**
+ * Wraps any error thrown by ccxt (or our parsing of its answer) as a VenueError. The message is
+ * scrubbed and ccxt's error is not kept as the cause: loggers print a cause's message too.
+ */
 export function toVenueError(err: unknown, what: string): VenueError {
   if (err instanceof VenueError) return err;
   const kind = classifyCcxtError(err);
   const code = bybitRetCode(err) ?? errorClassChain(err)[0] ?? "unknown";
-  const message = err instanceof Error ? err.message : String(err);
-  return new VenueError(kind, code, `${what}: ${message.slice(0, 500)}`, { cause: err });
+  const message = scrubVenueMessage(err instanceof Error ? err.message : String(err));
+  return new VenueError(kind, code, `${what}: ${message.slice(0, 500)}`);
 }
