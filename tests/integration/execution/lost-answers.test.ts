@@ -9,7 +9,9 @@ let h: Harness;
 let service: RunningService<"execution">;
 
 beforeAll(async () => {
-  h = await startHarness("exec_lost", { seed: 31, duplicateCheck: false }, { TITAN_EXECUTION_ORDER_TYPE: "market" });
+  // This file is about lost answers, not about going REDUCING: on a busy machine the injected faults plus
+  // slow answers would otherwise count as a venue outage and refuse the entries it is waiting for.
+  h = await startHarness("exec_lost", { seed: 31, duplicateCheck: false }, { TITAN_EXECUTION_ORDER_TYPE: "market", TITAN_EXECUTION_VENUE_FAILURES_BEFORE_REDUCING: "1000" });
   ({ service } = await startExecutionInProcess(h));
 });
 
