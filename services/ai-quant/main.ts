@@ -104,7 +104,8 @@ try {
       (ctx: RunContext) =>
         optimiseRun(
           { db, clock: systemClock, logger, metrics },
-          { period, data: opts.data as "tape" | "synthetic", tapeDir: extra.tapeDir, ...(symbols ? { symbols } : {}), settings, dataSeed: settings.search.seed },
+          // A minute's grace: under PM2 the job starts beside the services whose migrations grant its read access.
+          { period, data: opts.data as "tape" | "synthetic", tapeDir: extra.tapeDir, ...(symbols ? { symbols } : {}), settings, dataSeed: settings.search.seed, readAccessWaitMs: 60_000 },
           {
             runId: ctx.runId,
             progress: (fraction, detail) => {

@@ -32,7 +32,14 @@ export interface OptimiseOptions {
   readonly settings: QuantSettings;
   /** Seeds the synthetic market. */
   readonly dataSeed: number;
+  /**
+   * How long to keep trying when the role cannot read the scavenger's versions yet: on a fresh stack the
+   * job may start before the scavenger's migrations have granted it (0 = fail at once).
+   */
+  readonly readAccessWaitMs?: number;
 }
+
+const READ_ACCESS_RETRY_MS = 2_000;
 
 export interface OptimiseDeps {
   readonly db: Database;
@@ -51,7 +58,12 @@ type SpanLoader = (fromMs: number, toMs: number) => Promise<Dataset>;
 export async function optimiseRun(deps: OptimiseDeps, opts: OptimiseOptions, ctx: RunContext): Promise<RunResult> {
   const { db, clock, logger } = deps;
   const notes: string[] = [];
-  const active = await readActiveScavengerConfig(db);
+  let active = await readActiveScavengerConfig(db);
+  for (let waitedMs = 0; !active.ok && waitedMs < (opts.readAccessWaitMs ?? 0); waitedMs += READ_ACCESS_RETRY_MS) {
+    logger.info({ note: active.note }, "waiting for read access to the scavenger's parameter versions (its migrations grant it)");
+    await new Promise<void>((resolve) => clock.setTimer(READ_ACCESS_RETRY_MS, resolve));
+    active = await readActiveScavengerConfig(db);
+  }
   if (!active.ok) throw new Error(`${active.note}: the ai-quant role needs SELECT on scavenger.config_versions`);
   if (active.value === null) return { outcome: "skipped", detail: "the scavenger has no active parameter version yet (it creates version 1 at first start)" };
   const current = active.value.parameters;
