@@ -15,7 +15,7 @@ import { sha256 } from "../domain/session-credentials.js";
 import { newTotpSecret, totpUri, verifyTotp } from "../domain/totp.js";
 import { SERVICE, userActor, type ConsoleAuth } from "./console-auth.js";
 import { hashPassword } from "./passwords.js";
-import { writeSecretFile } from "./secret-file.js";
+import { writeSecretFile } from "../../shared/secret-file.js";
 import {
   activeAdminExists,
   closeOpenEnrollments,

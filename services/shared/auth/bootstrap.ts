@@ -1,11 +1,10 @@
 // The first admin: on a start with no usable admin token, one is issued and written to a file only its
 // owner can read. The token never reaches a log or the terminal; only the file's path is logged.
-import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import type { AuditActor } from "../audit/index.js";
 import { systemClock, type Clock } from "../clock.js";
 import type { Database } from "../db/database.js";
+import { writeSecretFile } from "../secret-file.js";
 import { apiTokenMatches, parseApiToken } from "./api-token-format.js";
 import { activeAdminTokenExists, activeBootstrapTokenIds, findApiToken, tokenUnusableReason } from "./api-token-store.js";
 import { issueApiToken, revokeApiToken } from "./api-tokens.js";
@@ -39,29 +38,6 @@ const fileTokenIsValid = async (db: Database, file: string, nowMs: number): Prom
   return record !== null && record.role === "admin" && apiTokenMatches(token, record.tokenSha256) && tokenUnusableReason(record, nowMs) === null;
 };
 
-/** Writes `content` to `file` with mode 0600 through a temporary file, so no reader sees it half written or readable. */
-const writeSecretFile = (file: string, content: string): void => {
-  const dir = dirname(file);
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700); // mkdir's mode is narrowed by the umask, never widened; make it exact
-  }
-  const temp = join(dir, `.${randomBytes(6).toString("hex")}.tmp`);
-  const fd = openSync(temp, "wx", 0o600);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    chmodSync(temp, 0o600);
-    renameSync(temp, file);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
-};
 
 /**
  * Makes sure an admin can act on a fresh installation. Keeps a still-valid token in `file`; otherwise,
