@@ -131,7 +131,8 @@ describe("execution against the Bybit simulator through ccxt", () => {
       await publish(h.redis, [envelopeOf("order-command", cmd)]);
       await until(async () => (await commandRow(cmd.clientOrderId))?.status !== "pending" && (await commandRow(cmd.clientOrderId)) !== undefined, 15_000, "the acknowledgement");
       // Trade through the resting order: a buy rests at the bid, a sell at the ask.
-      h.sim.setPrice("SOLUSDT", buy ? 149.97 : 150, 1_000, buy ? "sell" : "buy");
+      // Well through the touch, wherever the order rests (post-only at the touch, or a limit a tick off it).
+      h.sim.setPrice("SOLUSDT", buy ? 149.7 : 150.3, 1_000, buy ? "sell" : "buy");
       await until(async () => (await h.db.pool.query("SELECT 1 FROM execution.order_commands WHERE client_order_id = $1 AND first_fill_at_ms IS NOT NULL", [cmd.clientOrderId])).rowCount === 1, 15_000, "the fill");
       const row = (await h.db.pool.query<{ acked_at_ms: number | null; first_fill_at_ms: number | null; command_ts_ms: number }>("SELECT acked_at_ms, first_fill_at_ms, command_ts_ms FROM execution.order_commands WHERE client_order_id = $1", [cmd.clientOrderId])).rows[0];
       if (row?.acked_at_ms) acks.push(row.acked_at_ms - row.command_ts_ms);
