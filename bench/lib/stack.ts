@@ -1,5 +1,6 @@
 // The stack the bench measures: the local stack TITAN_STACK_DIR and TITAN_STACK_PORT_OFFSET point at
 // (as `npm start` made it), or one the bench starts itself in a scratch folder with free offset ports.
+import { request as httpsRequest } from "node:https";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +23,11 @@ export interface BenchStack {
   /** Superuser URL (trusted on loopback in the local stack): the bench only reads with it. */
   readonly adminDatabaseUrl: string;
   readonly redisUrl: string;
+  /** The stack's CA: every service, Redis and PostgreSQL speak TLS signed by it. */
+  readonly caFile: string;
   serviceUrl(service: LongRunningService): string;
+  /** GET over TLS, trusting the stack's CA (fetch cannot be given a CA). */
+  get(url: string, timeoutMs?: number): Promise<{ status: number; text: string }>;
   serviceDatabase(service: ServiceName): { readonly url: string; readonly password: string };
   pm2(): Pm2Process[];
 }
@@ -39,9 +44,26 @@ export const benchStack = (ctx: StackContext): BenchStack => {
   return {
     ctx,
     adminDatabaseUrl: `postgres://postgres@127.0.0.1:${ports.postgres}/${DATABASE}`,
-    redisUrl: `redis://127.0.0.1:${ports.redis}`,
-    serviceUrl: (service) => `http://127.0.0.1:${ports[service]}`,
-    serviceDatabase: (service) => ({ url: serviceDatabaseUrl(service, ports.postgres), password: readFileSync(secretFiles(layout.secretsDir).databasePassword(service), "utf8").trim() }),
+    redisUrl: `rediss://127.0.0.1:${ports.redis}`,
+    caFile: manifest.caFile,
+    serviceUrl: (service) => `https://127.0.0.1:${ports[service]}`,
+    get: (url, timeoutMs = 5_000) =>
+      new Promise((resolve, reject) => {
+        const req = httpsRequest(url, { ca: readFileSync(manifest.caFile), servername: "localhost", timeout: timeoutMs }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+        req.on("error", reject);
+        req.end();
+      }),
+    // Service roles log in over TLS only, with the server's certificate checked against the stack's CA.
+    serviceDatabase: (service) => ({
+      url: `${serviceDatabaseUrl(service, ports.postgres)}?sslmode=verify-full&sslrootcert=${encodeURIComponent(manifest.caFile)}`,
+      password: readFileSync(secretFiles(layout.secretsDir).databasePassword(service), "utf8").trim(),
+    }),
     pm2: () => listPm2(layout, ctx.portOffset),
   };
 };
@@ -54,7 +76,7 @@ export const waitServicesReady = async (stack: BenchStack, timeoutMs: number): P
     const ready = await Promise.all(
       pending.map(async (s) => {
         try {
-          return (await fetch(`${stack.serviceUrl(s)}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok;
+          return (await stack.get(`${stack.serviceUrl(s)}/health/ready`, 2_000)).status === 200;
         } catch {
           return false;
         }

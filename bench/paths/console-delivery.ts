@@ -1,7 +1,8 @@
 // Path 2: console WebSocket delivery. The fan-out (services/console, /api/live, session cookie) is being
 // built; until the running console serves it, this path reports "not measurable yet" with what the
 // console answered, and never a made-up figure.
-import { request } from "node:http";
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
 import type { BenchStack } from "../lib/stack.js";
 import { CONSOLE_LOAD, type ResultRow } from "../lib/results.js";
 
@@ -10,13 +11,15 @@ export const LIVE_PATH = "/api/live";
 export type LiveEndpoint = { readonly kind: "absent" | "needs-session" | "open" | "unreachable"; readonly detail: string };
 
 /** Asks the console for a WebSocket upgrade at LIVE_PATH without a session and reads the status. */
-export const probeLiveEndpoint = (baseUrl: string, timeoutMs = 5_000): Promise<LiveEndpoint> =>
+export const probeLiveEndpoint = (baseUrl: string, caFile: string, timeoutMs = 5_000): Promise<LiveEndpoint> =>
   new Promise((resolve) => {
     const url = new URL(LIVE_PATH, baseUrl);
     const req = request({
       host: url.hostname,
       port: url.port,
       path: url.pathname,
+      ca: readFileSync(caFile),
+      servername: "localhost",
       headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": Buffer.from("titan-bench-probe").toString("base64") },
       timeout: timeoutMs,
     });
@@ -45,7 +48,7 @@ const notMeasurable = (detail: string): ResultRow => ({
 });
 
 export const measureConsoleDelivery = async (stack: BenchStack): Promise<ResultRow> => {
-  const endpoint = await probeLiveEndpoint(stack.serviceUrl("console"));
+  const endpoint = await probeLiveEndpoint(stack.serviceUrl("console"), stack.caFile);
   if (endpoint.kind === "unreachable") {
     return { ...notMeasurable(endpoint.detail), status: "failed", notes: [`the console is unreachable: ${endpoint.detail}`] };
   }

@@ -17,9 +17,9 @@ const metricName = (service: string): string => `titan_${service}_db_statement_d
 export const scrapeStatements = async (stack: BenchStack): Promise<StatementScrape> => {
   const out = new Map<string, Map<string, HistogramSeries>>();
   for (const service of HOT_PATH_SERVICES) {
-    const res = await fetch(`${stack.serviceUrl(service)}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) throw new Error(`${service} /metrics answered ${res.status}`);
-    out.set(service, parseHistogram(await res.text(), metricName(service)));
+    const res = await stack.get(`${stack.serviceUrl(service)}/metrics`);
+    if (res.status !== 200) throw new Error(`${service} /metrics answered ${res.status}`);
+    out.set(service, parseHistogram(res.text, metricName(service)));
   }
   return out;
 };

@@ -2,6 +2,7 @@
 // scavenger's outbox and relay, the bus, the brain's inbox transaction, its outbox and relay, execution's
 // intake and submitter. Timed from the signal's tsMs to execution's acked_at_ms (the venue accepted the
 // order), at each requested rate, with what became of every signal that did not get that far.
+import { redisTlsOptions } from "../../scripts/lib/local-servers.js";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { createDatabase, type Database } from "../../services/shared/db/database.js";
@@ -51,7 +52,7 @@ const connect = async (stack: BenchStack): Promise<Wiring> => {
   const creds = stack.serviceDatabase("scavenger");
   // As many connections as the scavenger role is allowed to need for a burst: the publisher's ceiling.
   const scavengerDb = createDatabase({ url: creds.url, password: creds.password, applicationName: "titan-bench-publisher", maxConnections: 16 });
-  const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true, ...redisTlsOptions(stack.redisUrl, stack.caFile) });
   await redis.connect();
   const prices = new PriceWatch(redis);
   const symbols = [...(await prices.start()).keys()].sort();
