@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Four projects, each runnable alone: `npx vitest run --project unit` (or integration, infra, e2e).
+// Five projects, each runnable alone: `npx vitest run --project unit` (or integration, fuzz, infra, e2e).
 export default defineConfig({
   test: {
     pool: "forks",
@@ -21,6 +21,15 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           globalSetup: ["tests/support/global-setup.ts"],
           testTimeout: 60_000,
+        },
+      },
+      {
+        // Hostile input against every route and bus message (issue 12); TITAN_FUZZ_RUNS sets the cases per endpoint.
+        test: {
+          name: "fuzz",
+          include: ["tests/fuzz/**/*.test.ts"],
+          globalSetup: ["tests/support/global-setup.ts"],
+          testTimeout: 120_000,
         },
       },
       {

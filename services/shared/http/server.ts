@@ -16,7 +16,7 @@ import type { ServiceMetrics } from "../metrics.js";
 import { authPolicyPlugin } from "./auth-policy.js";
 import { observabilityPlugin, type ReadinessChecks } from "./observability.js";
 import { HttpProblem, PROBLEM_TYPES, installProblemHandler, problemBody, sendProblem } from "./problem.js";
-import { installTextGuard } from "./text-guard.js";
+import { installInputGuard } from "./input-guard.js";
 import { describeCertificate, loadTlsFiles, watchTlsFiles, type TlsFiles } from "./tls.js";
 
 export const DOCS_PREFIX = "/docs";
@@ -106,7 +106,7 @@ export const buildHttpServer = async (opts: HttpServerOptions): Promise<FastifyI
   // TypeBox validation: strict for bodies (no coercion), converting for query strings and params.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installProblemHandler(app);
-  installTextGuard(app);
+  installInputGuard(app);
 
   // Tier 1: external plugins.
   await app.register(helmet, {
