@@ -36,6 +36,8 @@ export interface SubscribeOptions {
   readonly types: readonly MessageType[];
   readonly handler: TypedHandler;
   readonly maxAttempts?: number;
+  /** Messages handled per transaction when a read brings several (StreamConsumerOptions.transactionBatch). */
+  readonly transactionBatch?: number;
 }
 
 /**
@@ -58,6 +60,7 @@ export const subscribe = <S extends ServiceName>(ctx: ServiceContext<S>, opts: S
     metrics: ctx.metrics,
     logger: ctx.logger,
     ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
+    ...(opts.transactionBatch !== undefined ? { transactionBatch: opts.transactionBatch } : {}),
   });
   // Not awaited: while Redis is down start() waits, and the service must still boot and report unready.
   void consumer.start().catch((err: unknown) => ctx.logger.error({ err }, "stream consumer failed to start"));

@@ -29,6 +29,8 @@ export class Brain {
   readonly metrics: BrainMetrics;
   readonly prices: PriceHistoryBook;
   private current: BrainState = INITIAL_BRAIN_STATE;
+  /** State a transaction wrote and has not committed yet: later messages of the same batch build on it. */
+  private readonly uncommitted = new WeakMap<Queryable, BrainState>();
   private loaded = false;
 
   constructor(
@@ -73,11 +75,15 @@ export class Brain {
   /** Locks the state row in `tx` and returns the committed state, reloading it when memory is behind. */
   async stateIn(tx: Queryable, mode: "share" | "update"): Promise<BrainState> {
     const version = await lockState(tx, mode);
-    if (version !== this.current.version) {
-      this.logger.info({ memory: this.current.version, stored: version }, "brain: state changed outside this process's memory; reloading");
-      this.current = await loadBrainState(tx, this.params, this.clock.nowMs());
-    }
-    return this.current;
+    const own = this.uncommitted.get(tx);
+    if (own !== undefined && own.version === version) return own;
+    if (version === this.current.version) return this.current;
+    this.logger.info({ memory: this.current.version, stored: version }, "brain: state changed outside this process's memory; reloading");
+    const stored = await loadBrainState(tx, this.params, this.clock.nowMs());
+    // What this transaction sees is committed only if it has not written the state itself.
+    if (own === undefined) this.current = stored;
+    else this.uncommitted.set(tx, stored);
+    return stored;
   }
 
   /** Applies one change inside `tx`: compute, write outputs and state, adopt after commit. A refusal writes nothing. */
@@ -88,6 +94,7 @@ export class Brain {
     await writeStepOutputs(tx, before, step, this.clock, correlationId);
     if (afterWrite) await afterWrite(tx, before, step);
     await saveBrainState(tx, step.state);
+    this.uncommitted.set(tx, step.state);
     onCommit(tx, () => this.adopt(step));
     return step;
   }

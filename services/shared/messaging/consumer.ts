@@ -4,6 +4,10 @@
 // entry pending: this consumer reclaims its own pending entries on start, and every consumer claims
 // entries left idle by others. Handler failures are retried in place with backoff and dead-lettered
 // after `maxAttempts`; malformed entries are dead-lettered at once; the consumer keeps running.
+// With `transactionBatch` > 1, the entries of one read share a transaction (one inbox insert, one
+// COMMIT, one XACK): the per-message cost on a busy stream is then the handler's own statements. If
+// anything in a batch fails, it is rolled back whole and its entries are handled one by one, so a bad
+// message still fails alone, with its retries and its dead letter.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { ServiceName } from "../../../ops/services.js";
@@ -61,6 +65,12 @@ export interface StreamConsumerOptions {
   /** Waits between retries, and while PostgreSQL or Redis is down. */
   readonly backoff?: BackoffPolicy;
   readonly batchSize?: number;
+  /**
+   * Entries of one read handled in one transaction (1: a transaction each). Only for handlers whose
+   * effects all go through `tx` and after-commit hooks: a batch that fails is rolled back and replayed
+   * entry by entry.
+   */
+  readonly transactionBatch?: number;
   /** How long one XREADGROUP blocks; also bounds how late a due claim sweep runs. */
   readonly blockMs?: number;
   /** A pending entry idle this long belongs to a dead or stuck consumer and is claimed. */
@@ -87,7 +97,9 @@ const STOPPED = Symbol("stopped");
 
 export class StreamConsumer {
   readonly group: string;
-  private readonly o: Required<Pick<StreamConsumerOptions, "maxAttempts" | "maxDeliveries" | "batchSize" | "blockMs" | "claimIdleMs" | "claimIntervalMs" | "commandTimeoutMs" | "deadLetterStream">>;
+  private readonly o: Required<
+    Pick<StreamConsumerOptions, "maxAttempts" | "maxDeliveries" | "batchSize" | "transactionBatch" | "blockMs" | "claimIdleMs" | "claimIntervalMs" | "commandTimeoutMs" | "deadLetterStream">
+  >;
   private readonly clock: Clock;
   private readonly log: MessagingLogger;
   private readonly metrics: ConsumerMetrics;
@@ -113,6 +125,7 @@ export class StreamConsumer {
       maxAttempts,
       maxDeliveries: opts.maxDeliveries ?? maxAttempts * 2,
       batchSize: opts.batchSize ?? 50,
+      transactionBatch: opts.transactionBatch ?? 1,
       blockMs: opts.blockMs ?? 2_000,
       claimIdleMs: opts.claimIdleMs ?? 30_000,
       claimIntervalMs: opts.claimIntervalMs ?? 5_000,
@@ -222,11 +235,82 @@ export class StreamConsumer {
     const batch = await Promise.race([this.redis.readNew(this.opts.streams, this.o.batchSize, this.o.blockMs), this.stopped]);
     if (batch === STOPPED) return;
     for (const { stream, entries } of batch) {
-      for (const entry of entries) {
+      for (let from = 0; from < entries.length; from += this.o.transactionBatch) {
         if (!this.running) return; // the rest stay pending for the next start
-        await this.handleEntry(stream, entry, 1);
+        await this.handleFresh(stream, entries.slice(from, from + this.o.transactionBatch));
       }
     }
+  }
+
+  /** First deliveries: together in one transaction when there are several valid ones, else one by one. */
+  private async handleFresh(stream: string, entries: readonly StreamEntry[]): Promise<void> {
+    if (entries.length === 1) return this.handleEntry(stream, entries[0]!, 1);
+    const ready: Array<{ readonly entry: StreamEntry; readonly envelope: Envelope }> = [];
+    const gone: string[] = [];
+    for (const entry of entries) {
+      const parsed = parseStreamEntry(entry.fields, this.opts.validate);
+      if (parsed.kind === "message") ready.push({ entry, envelope: parsed.envelope });
+      else if (parsed.kind === "gone") gone.push(entry.id);
+      else await this.handleEntry(stream, entry, 1); // dead-letters it
+    }
+    if (ready.length > 1) {
+      const startedMs = this.clock.monotonicMs();
+      let outcomes: Outcome[] | null = null;
+      try {
+        outcomes = await this.processBatch(stream, ready);
+      } catch (err) {
+        this.log.warn({ stream, entries: ready.length, err: describeError(err instanceof HandlerError ? err.original : err) }, "stream consumer: a batch failed; handling its entries one by one");
+      }
+      if (outcomes !== null) {
+        const labels = { stream, group: this.group };
+        const seconds = Math.max(0, this.clock.monotonicMs() - startedMs) / 1000;
+        for (const outcome of outcomes) {
+          if (outcome === "processed") this.metrics.processedTotal.inc(labels);
+          else this.metrics.duplicatesSkippedTotal.inc(labels);
+          this.metrics.handlingSeconds.observe({ ...labels, outcome }, seconds);
+        }
+        await this.redis.ackMany(stream, [...gone, ...ready.map((r) => r.entry.id)]);
+        return;
+      }
+    }
+    for (const { entry } of ready) {
+      if (!this.running) return;
+      await this.handleEntry(stream, entry, 1);
+    }
+    if (gone.length > 0) await this.redis.ackMany(stream, gone);
+  }
+
+  /** One transaction for several first deliveries: one inbox insert, each new message's effect, one commit. */
+  private processBatch(stream: string, ready: ReadonlyArray<{ readonly entry: StreamEntry; readonly envelope: Envelope }>): Promise<Outcome[]> {
+    return this.opts.db.transaction(async (tx) => {
+      guardCheckedOutClient(tx.client);
+      const { rows } = await tx.query<{ message_id: string }>(
+        "messaging_inbox_insert_batch",
+        "INSERT INTO inbox (consumer_group, message_id, stream) SELECT $1, id, $3 FROM unnest($2::uuid[]) AS id ON CONFLICT DO NOTHING RETURNING message_id::text",
+        [this.group, ready.map((r) => r.envelope.id), stream],
+      );
+      // A message id inserted now is handled once, by its first entry; every other copy is a duplicate.
+      const fresh = new Set(rows.map((r) => r.message_id));
+      const outcomes: Outcome[] = [];
+      for (const { entry, envelope } of ready) {
+        if (!fresh.delete(envelope.id.toLowerCase())) {
+          outcomes.push("duplicate");
+          continue;
+        }
+        try {
+          await this.opts.handler(envelope, tx, { stream, entryId: entry.id, attempt: 1 });
+        } catch (err) {
+          throw new HandlerError(err);
+        }
+        outcomes.push("processed");
+      }
+      await tx.query("messaging_inbox_commit_probe", "SELECT 1");
+      faultPoint(MESSAGING_FAULT_POINTS.consumerAfterReceiveBeforeCommit);
+      return outcomes;
+    }).then((outcomes) => {
+      if (outcomes.includes("processed")) faultPoint(MESSAGING_FAULT_POINTS.consumerAfterCommitBeforeAck);
+      return outcomes;
+    });
   }
 
   /** Entries this consumer name received before a crash, restart or lost reply: ours to finish, at once. */

@@ -126,6 +126,10 @@ export class ConsumerGroupClient {
     await this.cmd("XACK", [stream, this.o.group, entryId]);
   }
 
+  async ackMany(stream: string, entryIds: readonly string[]): Promise<void> {
+    if (entryIds.length > 0) await this.cmd("XACK", [stream, this.o.group, ...entryIds]);
+  }
+
   /** Resets the entry's idle time so no one claims it mid-retry; false if it is no longer pending. */
   async touch(stream: string, entryId: string): Promise<boolean> {
     const ids = await this.cmd("XCLAIM", [stream, this.o.group, this.o.consumer, 0, entryId, "JUSTID"]);

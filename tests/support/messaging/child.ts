@@ -1,6 +1,6 @@
 // A service-like process for the crash tests, run as `node --import tsx child.ts <role>`; the tests
 // SIGKILL it through TITAN_FAULT_POINTS. Roles:
-//   consumer  StreamConsumer recording effects (M_STREAMS, M_CONSUMER, M_CLAIM_IDLE_MS, …) until SIGTERM
+//   consumer  StreamConsumer recording effects (M_STREAMS, M_CONSUMER, M_CLAIM_IDLE_MS, M_TRANSACTION_BATCH, …) until SIGTERM
 //   producer  writes orders seq 0…M_COUNT-1 with their messages through the outbox (resuming after the
 //             last committed one), relays them, exits 0 once all are published
 //   relay     OutboxRelay until SIGTERM
@@ -53,6 +53,7 @@ if (role === "consumer") {
     validate: testValidator,
     deadLetterStream: env("M_DEAD_LETTER_STREAM"),
     batchSize: Number(env("M_BATCH", "20")),
+    transactionBatch: Number(env("M_TRANSACTION_BATCH", "1")),
     blockMs: 200,
     claimIdleMs: Number(env("M_CLAIM_IDLE_MS", "30000")),
     claimIntervalMs: Number(env("M_CLAIM_INTERVAL_MS", "5000")),
