@@ -11,6 +11,9 @@ import type { PreTradePolicy } from "./domain/pre-trade.js";
 
 export const EXECUTION_VENUES = ["paper", "bybit"] as const;
 export const ORDER_TYPE_POLICIES = ["auto", "market", "limit", "post-only"] as const;
+/** Where spot data (and spot orders) come from: none (the main feed's spot series) or MEXC. */
+export const SPOT_VENUES = ["none", "mexc"] as const;
+const SPOT_SYMBOL = "[A-Z0-9]{2,20}";
 
 export const EXECUTION_CONFIG_SPEC = [
   enumVar("TITAN_EXECUTION_VENUE", EXECUTION_VENUES, { description: "Where orders go: paper (in-process matching against market data) or bybit (USDT perpetuals through ccxt).", default: "paper" }),
@@ -37,6 +40,22 @@ export const EXECUTION_CONFIG_SPEC = [
   boolVar("TITAN_EXECUTION_DEADMAN_FLATTEN", { description: "Also flatten all positions when the dead-man switch trips.", default: false }),
   durationMsVar("TITAN_EXECUTION_FLATTEN_TIMEOUT", { description: "How long one flatten-all waits for the venue to confirm flat before it reports failure.", default: 30_000, min: 1_000, max: 600_000 }),
   intVar("TITAN_EXECUTION_VENUE_FAILURES_BEFORE_REDUCING", { description: "Consecutive failed venue calls (or seconds of private stream outage) before trading goes REDUCING.", default: 3, min: 1, max: 1_000 }),
+  enumVar("TITAN_SPOT_VENUE", SPOT_VENUES, {
+    description: "Spot venue: none (spot prices come with the main market-data feed: synthetic spot series, or the perpetual's index price live) or mexc (MEXC spot through ccxt: its tickers and klines published as spot market data, and its spot order client started).",
+    default: "none",
+  }),
+  stringVar("TITAN_MEXC_API_KEY", { description: "MEXC API key (required with TITAN_SPOT_VENUE=mexc).", secret: true, maxLength: 200 }),
+  stringVar("TITAN_MEXC_API_SECRET", { description: "MEXC API secret (required with TITAN_SPOT_VENUE=mexc).", secret: true, maxLength: 500 }),
+  urlVar("TITAN_MEXC_REST_URL", { description: "MEXC REST base URL; MEXC's own when unset. Point it at the MEXC simulator for staging and tests.", schemes: ["http", "https"] }),
+  durationMsVar("TITAN_MEXC_TIMEOUT", { description: "Timeout of one MEXC REST request.", default: 5_000, min: 200, max: 60_000 }),
+  stringVar("TITAN_SPOT_SYMBOLS", {
+    description: "Spot markets followed on the spot venue, by its id, comma-separated (the scavenger pairs each with the perpetual of the same id).",
+    default: "BTCUSDT,ETHUSDT,SOLUSDT",
+    pattern: new RegExp(`^${SPOT_SYMBOL}(,${SPOT_SYMBOL})*$`),
+    patternHint: "comma-separated symbols such as BTCUSDT,ETHUSDT",
+    maxLength: 2000,
+  }),
+  durationMsVar("TITAN_SPOT_POLL_INTERVAL", { description: "How often spot tickers and klines are polled from the spot venue.", default: 2_000, min: 200, max: 600_000 }),
   intVar("TITAN_EXECUTION_PAPER_BALANCE_USD", { description: "Starting wallet of the paper venue (its books persist afterwards).", default: 10_000, min: 1, max: 1_000_000_000 }),
 ] as const;
 
@@ -61,6 +80,16 @@ export interface ExecutionSettings {
   readonly flattenTimeoutMs: number;
   readonly venueFailuresBeforeReducing: number;
   readonly paperBalanceUsd: number;
+  /** The spot venue (MEXC), or null with TITAN_SPOT_VENUE=none. */
+  readonly spot: {
+    readonly venue: "mexc";
+    readonly apiKey: string;
+    readonly secret: string;
+    readonly restUrl?: string;
+    readonly timeoutMs: number;
+    readonly symbols: readonly string[];
+    readonly pollIntervalMs: number;
+  } | null;
   /**
    * Execution's name in its consumer groups. A single writer, so it stays the same across restarts on
    * one host: a restarted execution then takes back the commands its predecessor held at once, instead
@@ -76,6 +105,12 @@ export function loadExecutionSettings(env: Env): ExecutionSettings {
     if (!c.bybitApiKey) problems.push("TITAN_BYBIT_API_KEY: is required with TITAN_EXECUTION_VENUE=bybit (or TITAN_BYBIT_API_KEY_FILE naming a file that holds it)");
     if (!c.bybitApiSecret) problems.push("TITAN_BYBIT_API_SECRET: is required with TITAN_EXECUTION_VENUE=bybit (or TITAN_BYBIT_API_SECRET_FILE naming a file that holds it)");
   }
+  if (c.spotVenue === "mexc") {
+    if (!c.mexcApiKey) problems.push("TITAN_MEXC_API_KEY: is required with TITAN_SPOT_VENUE=mexc (or TITAN_MEXC_API_KEY_FILE naming a file that holds it)");
+    if (!c.mexcApiSecret) problems.push("TITAN_MEXC_API_SECRET: is required with TITAN_SPOT_VENUE=mexc (or TITAN_MEXC_API_SECRET_FILE naming a file that holds it)");
+  }
+  const spotSymbols = c.spotSymbols.split(",");
+  if (new Set(spotSymbols).size !== spotSymbols.length) problems.push(`TITAN_SPOT_SYMBOLS: lists a symbol twice ('${c.spotSymbols}')`);
   if (problems.length > 0) throw new ConfigError(problems);
   const headroom = c.executionRateHeadroomPercent / 100;
   return {
@@ -110,6 +145,10 @@ export function loadExecutionSettings(env: Env): ExecutionSettings {
     flattenTimeoutMs: c.executionFlattenTimeout,
     venueFailuresBeforeReducing: c.executionVenueFailuresBeforeReducing,
     paperBalanceUsd: c.executionPaperBalanceUsd,
+    spot:
+      c.spotVenue === "mexc"
+        ? { venue: "mexc", apiKey: c.mexcApiKey!, secret: c.mexcApiSecret!, ...(c.mexcRestUrl ? { restUrl: c.mexcRestUrl } : {}), timeoutMs: c.mexcTimeout, symbols: spotSymbols, pollIntervalMs: c.spotPollInterval }
+        : null,
     consumerName: env.TITAN_INSTANCE_ID || `${hostname()}-execution`,
   };
 }

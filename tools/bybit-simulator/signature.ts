@@ -2,16 +2,9 @@
 // REST: HMAC-SHA256(secret, timestamp + apiKey + recvWindow + (query string | body)), hex.
 // Private WebSocket auth: HMAC-SHA256(secret, "GET/realtime" + expires), hex.
 
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { hmacSha256Hex, signaturesMatch } from "../sim-common/hmac.js";
 
-export interface ApiCredential {
-  readonly apiKey: string;
-  readonly secret: string;
-}
-
-export function hmacSha256Hex(secret: string, payload: string): string {
-  return createHmac("sha256", secret).update(payload, "utf8").digest("hex");
-}
+export { hmacSha256Hex, signaturesMatch, type ApiCredential } from "../sim-common/hmac.js";
 
 export function restSignature(secret: string, timestampMs: string, apiKey: string, recvWindowMs: string, payload: string): string {
   return hmacSha256Hex(secret, timestampMs + apiKey + recvWindowMs + payload);
@@ -19,12 +12,6 @@ export function restSignature(secret: string, timestampMs: string, apiKey: strin
 
 export function wsAuthSignature(secret: string, expiresMs: string): string {
   return hmacSha256Hex(secret, `GET/realtime${expiresMs}`);
-}
-
-export function signaturesMatch(expectedHex: string, givenHex: string): boolean {
-  const expected = Buffer.from(expectedHex, "utf8");
-  const given = Buffer.from(givenHex.toLowerCase(), "utf8");
-  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 /** What Bybit answers when a private request's credentials are wrong. */

@@ -19,6 +19,7 @@ import type { ExecutionMetrics } from "./execution-metrics.js";
 import type { InstrumentBook } from "./instrument-book.js";
 import type { MarketPrices } from "./market-prices.js";
 import { EXECUTION_FAULT_POINTS, type ShadowBook } from "./shadow-book.js";
+import { TakeProfitLegs } from "./take-profit-legs.js";
 import { alreadyPublished, countSubmitAttempt, findCommand, insertCommand, markCommandAcked, markCommandClosed, pendingCommands, recentCommands, type CommandRow } from "./store.js";
 import type { TradingStateKeeper } from "./trading-state-keeper.js";
 import type { VenueHealth } from "./venue-sync.js";
@@ -53,18 +54,24 @@ export class OrderManager {
   private readonly postOnlyTimers = new Map<string, () => void>();
   /** Commands whose last request the venue refused before doing anything (rate limit): no lookup needed. */
   private readonly refusedUnprocessed = new Set<string>();
+  /** An entry's take-profit legs beyond the one its order carries: placed once it has filled. */
+  readonly takeProfitLegs: TakeProfitLegs;
 
-  constructor(private readonly o: OrderManagerOptions) {}
+  constructor(private readonly o: OrderManagerOptions) {
+    this.takeProfitLegs = new TakeProfitLegs({ db: o.db, clock: o.clock, logger: o.logger, venue: o.venue, instruments: o.instruments, shadow: o.shadow, health: o.health });
+  }
 
   async start(): Promise<void> {
     for (const row of await pendingCommands(this.o.db)) this.enqueue(row.commandId);
     await this.rearmPostOnlyTimers();
+    await this.takeProfitLegs.start();
     this.running = true;
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    await this.takeProfitLegs.stop();
     this.wake?.();
     for (const cancel of this.postOnlyTimers.values()) cancel();
     this.postOnlyTimers.clear();

@@ -11,6 +11,10 @@ import type { ServiceContext, Stopper } from "../../shared/runtime.js";
 import type { ExecutionSettings } from "../config.js";
 import type { ReportVenue } from "../domain/reports.js";
 import { BybitVenue } from "../venues/bybit/bybit-venue.js";
+import { MexcVenue } from "../venues/mexc/mexc-venue.js";
+import { createMarketDataPublisher } from "../market-data/publisher.js";
+import { upsertKlines } from "../market-data/kline-store.js";
+import { SpotPoller } from "../market-data/live/spot-poller.js";
 import { PAPER_INSTRUMENTS, PaperVenue, type PaperMarketEvent } from "../venues/paper/paper-venue.js";
 import type { Venue } from "../venues/venue.js";
 import { ApiKeyKeeper } from "./api-key-keeper.js";
@@ -46,6 +50,8 @@ export interface ExecutionParts {
   readonly controls: Controls;
   readonly watchdog: Watchdog;
   readonly equity: EquityReporter;
+  /** The spot venue (MEXC) when TITAN_SPOT_VENUE names one: its data is published, its order client started. */
+  readonly spotVenue: MexcVenue | null;
   /** Where the market-data module hands its event batches (prices, velocity, and the paper venue's fills). */
   readonly marketData: (batch: readonly PaperMarketEvent[]) => Promise<void>;
 }
@@ -53,6 +59,46 @@ export interface ExecutionParts {
 export interface WiringOptions {
   /** A venue made elsewhere (tests); otherwise the one the settings name. */
   readonly venue?: Venue;
+}
+
+/**
+ * The spot venue and its market data: MEXC's tickers and klines polled and published like the
+ * perpetuals' (bus, klines table). Spot orders have no producer in Titan yet (order commands name
+ * perpetuals), so the venue's polled reports are only logged until a command path routes spot symbols.
+ */
+async function startSpot(ctx: ServiceContext<"execution">, settings: ExecutionSettings, metrics: ExecutionMetrics, stoppers: Stopper[]): Promise<MexcVenue | null> {
+  const spot = settings.spot;
+  if (!spot) return null;
+  const { logger, clock } = ctx;
+  const venue = new MexcVenue({ ...spot, clock, logger, onVenueError: (code) => metrics.venueErrorsTotal.inc({ code }) });
+  await venue.start({
+    onOrders: (orders) => logger.info({ orders: orders.map((o) => [o.clientOrderId, o.status]) }, "MEXC spot order reports"),
+    onFills: (fills) => logger.info({ fills: fills.map((f) => [f.clientOrderId, f.side, f.qty, f.priceUsd]) }, "MEXC spot fills"),
+    onStreamState: () => undefined,
+  });
+  stoppers.push(() => venue.stop());
+  const publisher = createMarketDataPublisher({ redis: ctx.redis, clock, source: "execution", metrics: ctx.metrics, onError: (err) => logger.debug({ err: (err as Error)?.message }, "spot market-data publish failed") });
+  const symbols = venue.instruments().map((i) => i.symbol);
+  if (symbols.length === 0) return venue;
+  const poller = new SpotPoller({
+    client: venue,
+    symbols,
+    clock,
+    intervalMs: spot.pollIntervalMs,
+    klineIntervals: ["1m", "1h"],
+    sink: async (batch) => {
+      const klines = batch.flatMap((e) => (e.type === "market-kline" ? [e.payload] : []));
+      await Promise.all([publisher.publish(batch), klines.length > 0 ? upsertKlines(ctx.db, klines).catch((err: unknown) => logger.warn({ err: (err as Error).message }, "spot kline upsert failed")) : undefined]);
+    },
+    onError: (what, err) => logger.warn({ what, err: (err as Error)?.message ?? String(err) }, "spot market data poll failed"),
+  });
+  poller.start();
+  stoppers.push(async () => {
+    await poller.stop();
+    await publisher.flush();
+  });
+  logger.info({ venue: spot.venue, symbols }, "spot market data started");
+  return venue;
 }
 
 function makeVenue(ctx: ServiceContext<"execution">, settings: ExecutionSettings, db: Database, metrics: ExecutionMetrics, pacer: RequestPacer): Venue {
@@ -110,6 +156,7 @@ export async function startExecution(ctx: ServiceContext<"execution">, settings:
 
     await venue.start(sync);
     stoppers.push(() => venue.stop());
+    const spotVenue = await startSpot(ctx, settings, metrics, stoppers);
     instruments.replace(venue.instruments());
     if (venue instanceof BybitVenue && settings.bybit) {
       const keeper = new ApiKeyKeeper({
@@ -195,6 +242,7 @@ export async function startExecution(ctx: ServiceContext<"execution">, settings:
       controls,
       watchdog,
       equity,
+      spotVenue,
       marketData: async (batch) => {
         prices.onEvents(batch);
         if (paper) await paper.feed(batch);

@@ -91,4 +91,19 @@ describe("pre-trade checks", () => {
     const r = checkOrderCommand(input({ instrument: { ...BTC, maxLeverage: 5 }, command: command({ leverage: 20 }) }));
     expect(r.ok && r.plan.leverage).toBe(5);
   });
+
+  it("keeps several take-profit legs for after the fill, off the entry, every leg checked for its side", () => {
+    const legs = [
+      { priceUsd: 61_000.04, fraction: 0.5 },
+      { priceUsd: 62_000, fraction: 0.5 },
+    ];
+    const r = checkOrderCommand(input({ command: command({ takeProfits: legs }) }));
+    expect(r).toMatchObject({ ok: true, plan: { stopLossPriceUsd: 59_000, takeProfitPriceUsd: null, takeProfitLegs: [{ priceUsd: 61_000, fraction: 0.5 }, { priceUsd: 62_000, fraction: 0.5 }] } });
+    const partial = checkOrderCommand(input({ command: command({ takeProfits: [{ priceUsd: 62_000, fraction: 0.6 }] }) }));
+    expect(partial).toMatchObject({ ok: true, plan: { takeProfitPriceUsd: null, takeProfitLegs: [{ priceUsd: 62_000, fraction: 0.6 }] } });
+    const whole = checkOrderCommand(input());
+    expect(whole).toMatchObject({ ok: true, plan: { takeProfitPriceUsd: 62_000, takeProfitLegs: [] } });
+    const wrong = checkOrderCommand(input({ command: command({ takeProfits: [{ priceUsd: 62_000, fraction: 0.5 }, { priceUsd: 59_500, fraction: 0.5 }] }) }));
+    expect(wrong).toMatchObject({ ok: false, reason: "invalid-take-profit", detail: expect.stringContaining("leg 2") });
+  });
 });

@@ -6,6 +6,7 @@ import type { OrderCommand, TradingState } from "../../shared/contracts/index.js
 import { deriveClientOrderId } from "../../shared/client-order-id.js";
 import { roundToStep } from "./matching/index.js";
 import { DEFAULT_VELOCITY_THRESHOLDS, limitPriceFor, orderTypeForVelocity, type Quote, type VelocityThresholds } from "./order-type.js";
+import { attachesToEntry, type TakeProfitTarget } from "./take-profit-legs.js";
 import type { Instrument, OrderRequest, OrderType } from "./venue-types.js";
 
 export type TradingStateName = TradingState["state"];
@@ -51,6 +52,11 @@ export interface OrderPlan extends OrderRequest {
   readonly postOnlyTimeoutMs: number | null;
   /** Entries are blocked by a restricted trading state; exits never are. */
   readonly purpose: "entry" | "exit";
+  /**
+   * Take-profit legs placed as reduce-only limits once the entry has filled (prices on the tick); empty
+   * when the one leg travels with the entry. Absent in plans recorded before legs existed.
+   */
+  readonly takeProfitLegs?: readonly TakeProfitTarget[];
 }
 
 export interface PreTradeInput {
@@ -132,17 +138,23 @@ export function checkOrderCommand(input: PreTradeInput): PreTradeResult {
 
   let stopLossPriceUsd: number | null = null;
   let takeProfitPriceUsd: number | null = null;
+  let takeProfitLegs: TakeProfitTarget[] = [];
   if (!command.reduceOnly) {
     const buy = command.side === "buy";
     const sl = roundToStep(command.stopLossPriceUsd, instrument.tickSizeUsd);
-    // Bybit's Full-mode stops take one price each: the first take-profit leg (the others are a known gap).
-    const tp = roundToStep(command.takeProfits[0]!.priceUsd, instrument.tickSizeUsd);
     const base = Math.max(last, priceUsd);
     const low = Math.min(last, priceUsd);
     if (buy ? !(sl < low) : !(sl > base)) return refuse("invalid-stop-loss", `stop loss ${sl} is on the wrong side of ${buy ? low : base} for a ${command.side}`);
-    if (buy ? !(tp > base) : !(tp < low)) return refuse("invalid-take-profit", `take profit ${tp} is on the wrong side of ${buy ? base : low} for a ${command.side}`);
+    // Every leg must be a profit: a leg on the wrong side would close the position at a loss at once.
+    const legs = command.takeProfits.map((t) => ({ priceUsd: roundToStep(t.priceUsd, instrument.tickSizeUsd), fraction: t.fraction }));
+    for (const [i, { priceUsd: tp }] of legs.entries()) {
+      const leg = legs.length > 1 ? ` (leg ${i + 1})` : "";
+      if (buy ? !(tp > base) : !(tp < low)) return refuse("invalid-take-profit", `take profit ${tp}${leg} is on the wrong side of ${buy ? base : low} for a ${command.side}`);
+    }
     stopLossPriceUsd = sl;
-    takeProfitPriceUsd = tp;
+    // One leg for the whole position travels with the entry; otherwise the legs follow its fills.
+    if (attachesToEntry(legs)) takeProfitPriceUsd = legs[0]!.priceUsd;
+    else takeProfitLegs = legs;
   }
   return {
     ok: true,
@@ -162,6 +174,7 @@ export function checkOrderCommand(input: PreTradeInput): PreTradeResult {
       velocityPerSecond: input.velocityPerSecond,
       postOnlyTimeoutMs: orderType === "post-only" ? policy.postOnlyTimeoutMs : null,
       purpose,
+      takeProfitLegs,
     },
   };
 }

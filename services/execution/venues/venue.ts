@@ -4,7 +4,7 @@
 
 import type { Instrument, OrderRequest, VenueBalance, VenueFill, VenueOrder, VenuePosition, VenueTicker } from "../domain/venue-types.js";
 
-export type VenueName = "bybit" | "paper";
+export type VenueName = "bybit" | "mexc" | "paper";
 
 /**
  * - `rate-limited`: refused before doing anything; retry after a pause.

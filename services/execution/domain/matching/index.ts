@@ -18,3 +18,4 @@ export { applyFillToPosition, flatPosition, positionDirection, signedQty, unreal
 export { DEFAULT_ENGINE_CONFIG, DEFAULT_FEES, DEFAULT_SLIPPAGE, feeUsd, slippageFraction, slippedPriceUsd, nextVolatility } from "./pricing.js";
 export { leavesQty, markPriceUsd, markToMarket } from "./wallet.js";
 export { formatOnStep, isOnStep, roundToStep, stepDecimals } from "./decimal.js";
+export { checkSpotOrder, setSpotHoldingInputs, spotBalances, type SpotAssetBalance, type SpotOrderCheck, type SpotRefusal } from "./spot.js";
