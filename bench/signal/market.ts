@@ -8,8 +8,8 @@ interface TradeEnvelope {
   readonly payload?: { readonly symbol?: string; readonly marketType?: string; readonly priceUsd?: number };
 }
 
-/** Symbol → last linear trade price among the newest `count` entries of the trade stream. */
-export const latestPrices = async (redis: Redis, count = 300): Promise<Map<string, number>> => {
+/** Symbol → last linear trade price among the newest `count` entries of the trade stream (spot trades share it, and bursts crowd it). */
+export const latestPrices = async (redis: Redis, count = 3_000): Promise<Map<string, number>> => {
   const entries = (await redis.xrevrange(streamOf("market-trade"), "+", "-", "COUNT", count)) as Array<[string, string[]]>;
   const prices = new Map<string, number>();
   for (const [, fields] of entries) {

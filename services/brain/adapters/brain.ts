@@ -31,6 +31,8 @@ export class Brain {
   private current: BrainState = INITIAL_BRAIN_STATE;
   /** State a transaction wrote and has not committed yet: later messages of the same batch build on it. */
   private readonly uncommitted = new WeakMap<Queryable, BrainState>();
+  /** The lock each open transaction took on the state row, and the state it read then. */
+  private readonly locks = new WeakMap<Queryable, { readonly mode: "share" | "update"; readonly state: BrainState }>();
   private loaded = false;
 
   constructor(
@@ -74,6 +76,15 @@ export class Brain {
 
   /** Locks the state row in `tx` and returns the committed state, reloading it when memory is behind. */
   async stateIn(tx: Queryable, mode: "share" | "update"): Promise<BrainState> {
+    // A lock this transaction already holds keeps everyone else's changes out: what it read still stands.
+    const held = this.locks.get(tx);
+    if (held !== undefined && (held.mode === "update" || mode === "share")) return this.uncommitted.get(tx) ?? held.state;
+    const state = await this.lockAndRead(tx, mode);
+    this.locks.set(tx, { mode, state });
+    return state;
+  }
+
+  private async lockAndRead(tx: Queryable, mode: "share" | "update"): Promise<BrainState> {
     const version = await lockState(tx, mode);
     const own = this.uncommitted.get(tx);
     if (own !== undefined && own.version === version) return own;

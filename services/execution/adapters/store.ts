@@ -4,6 +4,7 @@
 
 import type { OrderCommand } from "../../shared/contracts/index.js";
 import type { Queryable } from "../../shared/db/database.js";
+import { isEnqueuedInTransaction } from "../../shared/messaging/index.js";
 import type { Position } from "../domain/matching/index.js";
 import type { OrderPlan } from "../domain/pre-trade.js";
 import type { ShadowOrder } from "../domain/shadow-state.js";
@@ -149,6 +150,7 @@ export async function upsertPosition(tx: Queryable, p: Position, lastFillId: str
 
 /** True when the message id is already in this service's outbox (a rebuilt report published before). */
 export async function alreadyPublished(tx: Queryable, messageId: string): Promise<boolean> {
+  if (isEnqueuedInTransaction(tx, messageId)) return true; // gathered in this transaction, written at its commit
   const { rowCount } = await tx.query("execution_outbox_has", "SELECT 1 FROM outbox WHERE id = $1", [messageId]);
   return (rowCount ?? 0) > 0;
 }

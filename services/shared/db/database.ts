@@ -32,8 +32,28 @@ export interface Database extends Queryable {
 }
 
 const AFTER_COMMIT = Symbol("titan.db.afterCommit");
+const BEFORE_COMMIT = Symbol("titan.db.beforeCommit");
 
-type TransactionQueryable = Queryable & { readonly [AFTER_COMMIT]?: Array<() => void> };
+type TransactionQueryable = Queryable & { readonly [AFTER_COMMIT]?: Array<() => void>; readonly [BEFORE_COMMIT]?: Array<() => Promise<void>> };
+
+/** True when `tx` is a transaction started by Database.transaction (its hooks are available). */
+export const isHookedTransaction = (tx: Queryable): boolean => (tx as TransactionQueryable)[BEFORE_COMMIT] !== undefined;
+
+/**
+ * Runs `fn` inside the transaction `tx` belongs to, after everything else and just before COMMIT:
+ * rows gathered while the transaction ran go out in one statement. A failure rolls the transaction back.
+ */
+export const beforeCommit = (tx: Queryable, fn: () => Promise<void>): void => {
+  const hooks = (tx as TransactionQueryable)[BEFORE_COMMIT];
+  if (hooks === undefined) throw new Error("beforeCommit: not inside a transaction started by Database.transaction");
+  hooks.push(fn);
+};
+
+/** Runs the before-commit work now, in order (a consumer does, so a failure counts against its message). */
+export const flushBeforeCommit = async (tx: Queryable): Promise<void> => {
+  const hooks = (tx as TransactionQueryable)[BEFORE_COMMIT];
+  for (let hook = hooks?.shift(); hook !== undefined; hook = hooks?.shift()) await hook();
+};
 
 /**
  * Runs `fn` once the transaction `tx` belongs to has committed, never if it rolls back: in-memory
@@ -93,8 +113,9 @@ export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, 
       try {
         await timed(client, "begin", "BEGIN");
         const hooks: Array<() => void> = [];
-        const tx = { client, query: timedOn(client), [AFTER_COMMIT]: hooks };
+        const tx = { client, query: timedOn(client), [AFTER_COMMIT]: hooks, [BEFORE_COMMIT]: [] as Array<() => Promise<void>> };
         const result = await fn(tx);
+        await flushBeforeCommit(tx);
         await timed(client, "commit", "COMMIT");
         for (const hook of hooks) {
           try {

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { ServiceName } from "../../../ops/services.js";
 import { systemClock, type Clock } from "../clock.js";
-import type { Database, Queryable } from "../db/database.js";
+import { flushBeforeCommit, type Database, type Queryable } from "../db/database.js";
 import { faultPoint } from "../faults.js";
 import { ServiceMetrics } from "../metrics.js";
 import { describeError, recordDeadLetter } from "./dead-letter.js";
@@ -304,6 +304,7 @@ export class StreamConsumer {
         }
         outcomes.push("processed");
       }
+      await flushBeforeCommit(tx);
       await tx.query("messaging_inbox_commit_probe", "SELECT 1");
       faultPoint(MESSAGING_FAULT_POINTS.consumerAfterReceiveBeforeCommit);
       return outcomes;
@@ -421,6 +422,7 @@ export class StreamConsumer {
       if (inserted.rowCount === 0) return "duplicate";
       try {
         await this.opts.handler(envelope, tx, { stream, entryId, attempt });
+        await flushBeforeCommit(tx); // the handler's gathered writes (its outbox rows) fail as the handler's
         // A handler that swallowed an SQL error leaves the transaction aborted, and COMMIT would then
         // roll back without an error: probe so that counts as the handler's failure, not a success.
         await tx.query("messaging_inbox_commit_probe", "SELECT 1");

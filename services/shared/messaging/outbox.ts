@@ -1,6 +1,6 @@
 // The producing side of the transactional outbox: a message is a row written in the same
 // transaction as the state change it announces, so both happen or neither does. The relay publishes it.
-import type { Database, Queryable } from "../db/database.js";
+import { beforeCommit, isHookedTransaction, type Database, type Queryable } from "../db/database.js";
 import { faultPoint } from "../faults.js";
 import { MAX_ENVELOPE_CHARS, streamNameProblem } from "./entry.js";
 import { guardCheckedOutClient } from "./pg-guard.js";
@@ -17,9 +17,36 @@ export interface EnqueueOptions {
   readonly validate?: MessageValidator;
 }
 
+interface OutboxRow {
+  readonly id: string;
+  readonly stream: string;
+  readonly type: string;
+  readonly json: string;
+}
+
+/** Messages a transaction enqueued, written together just before it commits. */
+const pendingByTransaction = new WeakMap<Queryable, Map<string, OutboxRow>>();
+
+/** True when `messageId` is already in `tx`'s outbox: written, or waiting for the commit to be written. */
+export const isEnqueuedInTransaction = (tx: Queryable, messageId: string): boolean => pendingByTransaction.get(tx)?.has(messageId.toLowerCase()) ?? false;
+
+const insertRows = (tx: Queryable, rows: readonly OutboxRow[]) =>
+  tx.query(
+    rows.length === 1 ? "messaging_outbox_enqueue" : "messaging_outbox_enqueue_batch",
+    `WITH queued AS (
+       INSERT INTO outbox (id, stream, type, envelope)
+       SELECT id, stream, type, envelope::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, stream, type, envelope)
+       RETURNING 1
+     )
+     SELECT pg_notify('titan_outbox_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM queued)`,
+    [rows.map((r) => r.id), rows.map((r) => r.stream), rows.map((r) => r.type), rows.map((r) => r.json)],
+  );
+
 /**
  * Writes `envelope` to the outbox of the schema `tx` works in, to be published to `stream`, and
- * notifies the relay, which PostgreSQL delivers only if and when the transaction commits.
+ * notifies the relay, which PostgreSQL delivers only if and when the transaction commits. In a
+ * transaction of Database.transaction the rows are gathered and inserted in one statement just before
+ * COMMIT (a batch of messages costs one round trip, not one each); the order of enqueueing is kept.
  */
 export const enqueueInTransaction = async (tx: Queryable, envelope: Envelope, stream: string, opts: EnqueueOptions = {}): Promise<void> => {
   const streamProblem = streamNameProblem(stream);
@@ -34,14 +61,25 @@ export const enqueueInTransaction = async (tx: Queryable, envelope: Envelope, st
   if (typeof checked.type !== "string" || checked.type.length === 0) throw new InvalidMessageError("envelope type must be a non-empty string");
   const json = JSON.stringify(checked);
   if (json.length > MAX_ENVELOPE_CHARS) throw new InvalidMessageError(`envelope is ${json.length} characters, over the ${MAX_ENVELOPE_CHARS} limit`);
-  await tx.query(
-    "messaging_outbox_enqueue",
-    `WITH queued AS (
-       INSERT INTO outbox (id, stream, type, envelope) VALUES ($1, $2, $3, $4::jsonb) RETURNING 1
-     )
-     SELECT pg_notify('titan_outbox_' || current_schema(), '') FROM queued`,
-    [checked.id, stream, checked.type, json],
-  );
+  const row: OutboxRow = { id: checked.id.toLowerCase(), stream, type: checked.type, json };
+  if (!isHookedTransaction(tx)) {
+    await insertRows(tx, [row]);
+    return;
+  }
+  let pending = pendingByTransaction.get(tx);
+  if (pending === undefined) {
+    const rows = new Map<string, OutboxRow>();
+    pending = rows;
+    pendingByTransaction.set(tx, rows);
+    beforeCommit(tx, async () => {
+      if (rows.size > 0) await insertRows(tx, [...rows.values()]);
+      // Written: a later enqueue in the same transaction starts a new gathering.
+      pendingByTransaction.delete(tx);
+    });
+  }
+  // The same id twice in one transaction would fail at COMMIT on the primary key; fail here, where it happens.
+  if (pending.has(row.id)) throw new InvalidMessageError(`message ${row.id} is already in this transaction's outbox`);
+  pending.set(row.id, row);
 };
 
 /** Enqueues in the transaction at hand; the stream defaults to the producer's resolver. */
