@@ -80,6 +80,11 @@ export class TradingStateKeeper {
     this.lastCleanReconciliationAtMs = atMs;
   }
 
+  /** When the last clean reconciliation finished, or null before the first. */
+  lastCleanReconciliation(): number | null {
+    return this.lastCleanReconciliationAtMs;
+  }
+
   /** Raises one of execution's causes; a no-op when already held at that level. */
   raise(record: Omit<CauseRecord, "raisedAtMs">, actor: AuditActor = EXECUTION_ACTOR, tx?: Queryable): Promise<boolean> {
     return this.change((model) => raiseCause(model, { ...record, raisedAtMs: this.o.clock.nowMs() }), actor, record.detail, tx);

@@ -35,6 +35,8 @@ export class Watchdog implements VenueHealth {
   private cancel: (() => void) | null = null;
   private ticking: Promise<void> | null = null;
   private readonly healthy: Record<Dependency, boolean> = { postgres: true, redis: true, venue: true };
+  /** When each dependency whose cause is still held was first seen answering again. */
+  private readonly backSinceMs: Partial<Record<Dependency, number>> = {};
 
   constructor(private readonly o: WatchdogOptions) {
     this.lastHeartbeatMs = o.clock.nowMs();
@@ -96,10 +98,18 @@ export class Watchdog implements VenueHealth {
     const keeper = this.o.keeper;
     const wasHealthy = this.healthy[name];
     this.healthy[name] = ok;
+    if (!ok) delete this.backSinceMs[name];
     if (!ok && !keeper.has("dependency-unavailable", name)) {
       await keeper.raise({ cause: "dependency-unavailable", state, raisedBy: EXECUTION_PRINCIPAL, dependency: name, detail }).catch((err: unknown) => this.o.logger.error({ err }, "raising a dependency cause failed"));
     } else if (ok && keeper.has("dependency-unavailable", name)) {
-      if (!wasHealthy) this.o.requestReconciliation();
+      // A cause loaded at start (held before a restart) counts as back from the first tick that sees the dependency.
+      if (!wasHealthy || this.backSinceMs[name] === undefined) {
+        this.backSinceMs[name] = this.o.clock.nowMs();
+        this.o.requestReconciliation();
+      }
+      // After recovery and a clean reconciliation (domain.md): one that finished during the outage does not
+      // count, which matters for Redis, whose loss leaves reconciliation (venue and PostgreSQL) working.
+      if ((keeper.lastCleanReconciliation() ?? Number.NEGATIVE_INFINITY) < this.backSinceMs[name]!) return;
       await keeper.clear("dependency-unavailable", EXECUTION_PRINCIPAL, `${name} is back`, undefined, name).catch(ignoreStateError);
     }
   }

@@ -16,7 +16,7 @@ import { flushBeforeCommit, type Database, type Queryable } from "../db/database
 import { faultPoint } from "../faults.js";
 import { ServiceMetrics } from "../metrics.js";
 import { describeError, recordDeadLetter } from "./dead-letter.js";
-import { buildDeadLetterEnvelope, parseStreamEntry, streamNameProblem } from "./entry.js";
+import { buildDeadLetterEnvelope, parseStreamEntry, storableDeadLetterPayload, storableText, streamNameProblem } from "./entry.js";
 import { consumerMetrics, type ConsumerMetrics } from "./messaging-metrics.js";
 import { guardCheckedOutClient } from "./pg-guard.js";
 import { ConsumerGroupClient } from "./group-client.js";
@@ -448,7 +448,8 @@ export class StreamConsumer {
     d: { messageId: string | null; messageType: string | null; reason: string; attempts: number; raw: string },
     original?: Envelope,
   ): Promise<void> {
-    const payload: DeadLetterPayload = {
+    // Hostile text (U+0000, lone surrogates) is escaped: a dead letter PostgreSQL refused would block the stream.
+    const payload: DeadLetterPayload = storableDeadLetterPayload({
       version: 1,
       originalStream: stream,
       originalEntryId: entryId,
@@ -460,8 +461,8 @@ export class StreamConsumer {
       ...(d.messageType !== null ? { messageType: d.messageType } : {}),
       raw: d.raw,
       deadLetteredAtMs: this.clock.nowMs(),
-    };
-    const correlationId = original?.correlationId;
+    });
+    const correlationId = original?.correlationId === undefined ? undefined : storableText(original.correlationId);
     const envelope = buildDeadLetterEnvelope({ id: this.newId(), source: this.opts.service, payload, ...(correlationId ? { correlationId } : {}) });
     const recorded = await this.opts.db.transaction((tx) => {
       guardCheckedOutClient(tx.client);

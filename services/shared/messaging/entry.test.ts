@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEAD_LETTER_RAW_CHARS, MAX_ENVELOPE_CHARS, buildDeadLetterEnvelope, encodeEntryFields, fieldsToRecord, parseStreamEntry, streamNameProblem } from "./entry.js";
+import { DEAD_LETTER_RAW_CHARS, MAX_ENVELOPE_CHARS, buildDeadLetterEnvelope, encodeEntryFields, fieldsToRecord, parseStreamEntry, storableText, streamNameProblem } from "./entry.js";
 import { parseAutoClaimReply, parseGroupInfo, parsePendingRange, parseReadGroupReply } from "./redis-replies.js";
 import type { Envelope, MessageValidator } from "./types.js";
 
@@ -70,6 +70,13 @@ describe("stream entries", () => {
     expect(parsed).toMatchObject({ kind: "malformed", reason: `entry id field ${other} does not match envelope id ${e.id}` });
   });
 
+  it("refuses an entry its validator throws on (deep nesting overflows a recursive one) instead of throwing", () => {
+    const deep = `{"id":"${randomUUID()}","type":"t","payload":${"[".repeat(50_000)}${"]".repeat(50_000)}}`;
+    const recursive: MessageValidator = (raw) => ({ ok: false, reason: JSON.stringify(raw) });
+    const parsed = parseStreamEntry(["env", deep], recursive);
+    expect(parsed).toMatchObject({ kind: "malformed", messageType: "t", reason: expect.stringMatching(/validator failed.*RangeError/) });
+  });
+
   it("checks stream names", () => {
     expect(streamNameProblem("titan:signals")).toBeNull();
     expect(streamNameProblem("")).toMatch(/non-empty/);
@@ -103,6 +110,36 @@ describe("buildDeadLetterEnvelope", () => {
     const raw = (dl.payload as { raw: string }).raw;
     expect(raw.startsWith("y".repeat(DEAD_LETTER_RAW_CHARS))).toBe(true);
     expect(raw).toMatch(/truncated 10 characters/);
+  });
+});
+
+describe("dead letters PostgreSQL can store", () => {
+  const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  const deadLetterOf = (raw: string) =>
+    buildDeadLetterEnvelope({
+      id: randomUUID(),
+      source: "brain",
+      payload: { version: 1, originalStream: "s", originalEntryId: "1-0", group: "brain", consumer: "c", reason: "r", attempts: 1, raw, deadLetteredAtMs: 1 },
+    });
+
+  it("writes U+0000 and lone surrogates out as escapes, and keeps pairs", () => {
+    expect(storableText("a\u0000b\ud800c\udfffd🔥")).toBe("a\\u0000b\\ud800c\\udfffd🔥");
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 50 }), (text) => {
+        const stored = storableText(text);
+        expect(stored.includes("\u0000")).toBe(false);
+        expect(LONE_SURROGATE.test(stored)).toBe(false);
+      }),
+    );
+  });
+
+  it("keeps the envelope under the outbox's limit however the raw text escapes, without splitting a pair", () => {
+    for (const unit of ['"', "\u0001", "🔥"]) {
+      const dl = deadLetterOf(unit.repeat(MAX_ENVELOPE_CHARS));
+      expect(JSON.stringify(dl).length).toBeLessThanOrEqual(MAX_ENVELOPE_CHARS);
+      expect(LONE_SURROGATE.test((dl.payload as { raw: string }).raw)).toBe(false);
+      expect((dl.payload as { raw: string }).raw).toMatch(/truncated \d+ characters/);
+    }
   });
 });
 

@@ -60,7 +60,13 @@ export const parseStreamEntry = (fields: readonly string[] | null, validate: Mes
   const { id: decodedId, type: decodedType } = (typeof decoded === "object" && decoded !== null ? decoded : {}) as { id?: unknown; type?: unknown };
   const messageId = idFromField ?? (isUuid(decodedId) ? decodedId.toLowerCase() : null);
   const messageType = typeof decodedType === "string" && decodedType.length > 0 && decodedType.length <= 100 ? decodedType : null;
-  const result = validate(decoded);
+  let result: ReturnType<MessageValidator>;
+  try {
+    result = validate(decoded);
+  } catch (err) {
+    // A validator that throws (a stack overflow on deep nesting) must not stall the stream: refuse the entry.
+    return malformed(`the validator failed on the envelope: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, messageId, messageType);
+  }
   if (!result.ok) return malformed(result.reason || "rejected by the validator", messageId, messageType);
   if (idField !== undefined && idField.toLowerCase() !== result.envelope.id.toLowerCase()) {
     return malformed(`entry id field ${idField} does not match envelope id ${result.envelope.id}`, messageId, messageType);
@@ -68,8 +74,40 @@ export const parseStreamEntry = (fields: readonly string[] | null, validate: Mes
   return { kind: "message", envelope: result.envelope };
 };
 
-const truncate = (text: string, maxChars: number): string =>
-  text.length <= maxChars ? text : `${text.slice(0, maxChars)}…[truncated ${text.length - maxChars} characters]`;
+// PostgreSQL stores no U+0000 (text, jsonb) and no lone UTF-16 surrogate (jsonb); a dead letter must
+// be recordable whatever the entry held, or the consumer would retry it forever and read nothing else.
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is looked for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `text` with U+0000 and lone surrogates written out as `\u0000`, `\ud800`: readable, and storable. */
+export const storableText = (text: string): string =>
+  text.replace(UNSTORABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/** The dead letter's text fields made storable (see storableText). */
+export const storableDeadLetterPayload = (p: DeadLetterPayload): DeadLetterPayload => ({
+  ...p,
+  reason: storableText(p.reason),
+  raw: storableText(p.raw),
+  ...(p.messageType !== undefined ? { messageType: storableText(p.messageType) } : {}),
+});
+
+/** Room for the raw text in the dead-letter envelope's JSON, the rest of the envelope being small. */
+const DEAD_LETTER_RAW_JSON_CHARS = MAX_ENVELOPE_CHARS - 32 * 1024;
+
+/**
+ * Cuts `text` to `maxChars`, and further while its JSON form (escapes make it up to six times longer)
+ * would push the envelope past MAX_ENVELOPE_CHARS, which the outbox refuses. Never splits a surrogate pair.
+ */
+const truncate = (text: string, maxChars: number): string => {
+  let kept = Math.min(text.length, maxChars);
+  for (;;) {
+    if (kept < text.length && /[\ud800-\udbff]/.test(text.charAt(kept - 1))) kept -= 1;
+    const cut = kept >= text.length ? text : `${text.slice(0, kept)}…[truncated ${text.length - kept} characters]`;
+    const jsonChars = JSON.stringify(cut).length;
+    if (jsonChars <= DEAD_LETTER_RAW_JSON_CHARS) return cut;
+    kept = Math.max(0, Math.floor((kept * DEAD_LETTER_RAW_JSON_CHARS) / jsonChars) - 64);
+  }
+};
 
 export interface DeadLetterEnvelopeArgs {
   readonly id: string;
