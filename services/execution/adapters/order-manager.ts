@@ -39,8 +39,23 @@ export interface OrderManagerOptions {
   readonly health: VenueHealth;
 }
 
+/**
+ * Commands submitted at once. Entries on a symbol go out side by side; a reduce-only command has its
+ * symbol to itself, so a close neither overtakes nor is overtaken by another order on it.
+ */
+export const SUBMIT_CONCURRENCY = 8;
+
+/** Where a command may run beside others. */
+interface Lane {
+  readonly symbol: string;
+  readonly exclusive: boolean;
+}
+
+const laneOf = (symbol: string, reduceOnly: boolean): Lane => ({ symbol, exclusive: reduceOnly });
+
 interface Scheduled {
   readonly commandId: string;
+  readonly lane: Lane;
   notBeforeMs: number;
   failures: number;
 }
@@ -50,6 +65,9 @@ export class OrderManager {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** A wake-up that came while the loop was not asleep: the next sleep returns at once. */
+  private wakePending = false;
+  private readonly inFlight = new Map<string, { readonly lane: Lane; readonly done: Promise<void> }>();
   private readonly leverage = new Map<string, number>();
   private readonly postOnlyTimers = new Map<string, () => void>();
   /** Commands whose last request the venue refused before doing anything (rate limit): no lookup needed. */
@@ -62,7 +80,7 @@ export class OrderManager {
   }
 
   async start(): Promise<void> {
-    for (const row of await pendingCommands(this.o.db)) this.enqueue(row.commandId);
+    for (const row of await pendingCommands(this.o.db)) this.enqueue(row.commandId, laneOf(row.symbol, row.command.reduceOnly));
     await this.rearmPostOnlyTimers();
     await this.takeProfitLegs.start();
     this.running = true;
@@ -72,7 +90,7 @@ export class OrderManager {
   async stop(): Promise<void> {
     this.running = false;
     await this.takeProfitLegs.stop();
-    this.wake?.();
+    this.signal();
     for (const cancel of this.postOnlyTimers.values()) cancel();
     this.postOnlyTimers.clear();
     await this.loop;
@@ -93,7 +111,7 @@ export class OrderManager {
       return;
     }
     await insertCommand(tx, { command, messageId: envelope.id, symbol, status: "pending", plan: result.plan, receivedAtMs: nowMs });
-    onCommit(tx, () => this.enqueue(command.commandId));
+    onCommit(tx, () => this.enqueue(command.commandId, laneOf(symbol, command.reduceOnly)));
   }
 
   private async plan(command: OrderCommand, nowMs: number): Promise<PreTradeResult> {
@@ -130,12 +148,17 @@ export class OrderManager {
     await publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: command.clientOrderId });
   }
 
-  enqueue(commandId: string, delayMs = 0): void {
+  private enqueue(commandId: string, lane: Lane, delayMs = 0): void {
     const existing = this.queue.get(commandId);
     const notBeforeMs = this.o.clock.nowMs() + delayMs;
     if (existing) existing.notBeforeMs = Math.min(existing.notBeforeMs, notBeforeMs);
-    else this.queue.set(commandId, { commandId, notBeforeMs, failures: 0 });
-    this.wake?.();
+    else this.queue.set(commandId, { commandId, lane, notBeforeMs, failures: 0 });
+    this.signal();
+  }
+
+  private signal(): void {
+    if (this.wake) this.wake();
+    else this.wakePending = true;
   }
 
   /** Commands waiting for the venue (for the HTTP view). */
@@ -146,29 +169,59 @@ export class OrderManager {
   private async run(): Promise<void> {
     while (this.running) {
       const now = this.o.clock.nowMs();
-      const due = [...this.queue.values()].find((s) => s.notBeforeMs <= now);
-      if (!due) {
-        const next = Math.min(...[...this.queue.values()].map((s) => s.notBeforeMs), now + 1_000);
-        await this.sleep(Math.max(1, next - now));
-        continue;
-      }
-      try {
-        const retryInMs = await this.process(due.commandId);
-        if (retryInMs === null) this.queue.delete(due.commandId);
-        else {
-          due.failures += 1;
-          due.notBeforeMs = this.o.clock.nowMs() + retryInMs;
+      // In queue order; a command that must wait for its lane holds back the later ones on its symbol.
+      const held = new Set<string>();
+      let nextMs = now + 1_000;
+      for (const due of this.queue.values()) {
+        if (this.inFlight.has(due.commandId)) continue;
+        if (due.notBeforeMs > now) {
+          nextMs = Math.min(nextMs, due.notBeforeMs);
+          continue;
         }
-      } catch (err) {
-        due.failures += 1;
-        due.notBeforeMs = this.o.clock.nowMs() + Math.min(10_000, 100 * 2 ** Math.min(due.failures, 7));
-        this.o.logger.error({ err: (err as Error).message, commandId: due.commandId }, "submitting an order command failed; will retry");
+        if (this.inFlight.size >= SUBMIT_CONCURRENCY) break;
+        if (held.has(due.lane.symbol) || !this.laneFree(due.lane)) {
+          held.add(due.lane.symbol); // a finishing command wakes the loop
+          continue;
+        }
+        const done = this.step(due).finally(() => {
+          this.inFlight.delete(due.commandId);
+          this.signal();
+        });
+        this.inFlight.set(due.commandId, { lane: due.lane, done });
       }
+      await this.sleep(Math.max(1, nextMs - now));
+    }
+    await Promise.all([...this.inFlight.values()].map((f) => f.done));
+  }
+
+  private laneFree(lane: Lane): boolean {
+    for (const { lane: busy } of this.inFlight.values()) if (busy.symbol === lane.symbol && (busy.exclusive || lane.exclusive)) return false;
+    return true;
+  }
+
+  /** One try at one command; what comes of it reschedules or forgets it. */
+  private async step(due: Scheduled): Promise<void> {
+    try {
+      const retryInMs = await this.process(due.commandId);
+      if (retryInMs === null) this.queue.delete(due.commandId);
+      else {
+        due.failures += 1;
+        due.notBeforeMs = this.o.clock.nowMs() + retryInMs;
+      }
+    } catch (err) {
+      due.failures += 1;
+      due.notBeforeMs = this.o.clock.nowMs() + Math.min(10_000, 100 * 2 ** Math.min(due.failures, 7));
+      this.o.logger.error({ err: (err as Error).message, commandId: due.commandId }, "submitting an order command failed; will retry");
     }
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      if (this.wakePending || !this.running) {
+        this.wakePending = false;
+        resolve();
+        return;
+      }
       const cancel = this.o.clock.setTimer(ms, () => done());
       const done = (): void => {
         cancel();

@@ -5,11 +5,11 @@
 import type { OrderCommand } from "../../shared/contracts/index.js";
 import type { Queryable } from "../../shared/db/database.js";
 import { isEnqueuedInTransaction } from "../../shared/messaging/index.js";
-import type { Position } from "../domain/matching/index.js";
+import type { Fill, Order, Position } from "../domain/matching/index.js";
 import type { OrderPlan } from "../domain/pre-trade.js";
 import type { ShadowOrder } from "../domain/shadow-state.js";
 import type { CauseRecord } from "../domain/trading-state.js";
-import type { PaperBooks } from "../venues/paper/paper-venue.js";
+import type { PaperBooks, PaperBooksChange } from "../venues/paper/paper-venue.js";
 
 interface OrderRow {
   client_order_id: string;
@@ -342,15 +342,47 @@ export async function replaceCauses(tx: Queryable, causes: readonly CauseRecord[
 
 // ── paper books ──────────────────────────────────────────────────────────────────────────────────
 
-export async function loadPaperBooks(q: Queryable): Promise<PaperBooks | null> {
-  const { rows } = await q.query<{ books: PaperBooks }>("execution_load_paper_books", "SELECT books FROM paper_books WHERE id = 1");
-  return rows[0]?.books ?? null;
+/** The paper venue's engine and order sequence, with its newest `keepRecords` orders and fills. */
+export async function loadPaperBooks(q: Queryable, keepRecords: number): Promise<PaperBooks | null> {
+  const { rows } = await q.query<{ books: Pick<PaperBooks, "engine" | "orderSeq"> }>("execution_load_paper_books", "SELECT books FROM paper_books WHERE id = 1");
+  const books = rows[0]?.books;
+  if (books === undefined) return null;
+  const orders = await q.query<{ body: Order }>("execution_load_paper_orders", "SELECT body FROM paper_orders ORDER BY updated_ts_ms DESC LIMIT $1", [keepRecords]);
+  const fills = await q.query<{ body: Fill }>("execution_load_paper_fills", "SELECT body FROM (SELECT seq, body FROM paper_fills ORDER BY seq DESC LIMIT $1) newest ORDER BY seq", [keepRecords]);
+  // Open orders are the engine's; the ones past the newest `keepRecords` are still needed for lookups.
+  const byId: Record<string, Order> = { ...books.engine.openOrders };
+  for (const { body } of orders.rows) byId[body.orderId] = body;
+  return { engine: books.engine, orderSeq: books.orderSeq, orders: byId, fills: fills.rows.map((r) => r.body) };
 }
 
-export async function savePaperBooks(q: Queryable, books: PaperBooks, nowMs: number): Promise<void> {
+/** One statement: the engine state, the orders that changed, the new fills; now and then a prune of old history. */
+export async function savePaperBooks(q: Queryable, change: PaperBooksChange, nowMs: number): Promise<void> {
   await q.query(
     "execution_save_paper_books",
-    "INSERT INTO paper_books (id, books, updated_at_ms) VALUES (1, $1::jsonb, $2) ON CONFLICT (id) DO UPDATE SET books = EXCLUDED.books, updated_at_ms = EXCLUDED.updated_at_ms",
-    [JSON.stringify(books), nowMs],
+    `WITH books AS (
+       INSERT INTO paper_books (id, books, updated_at_ms) VALUES (1, $1::jsonb, $2)
+       ON CONFLICT (id) DO UPDATE SET books = EXCLUDED.books, updated_at_ms = EXCLUDED.updated_at_ms
+     ), orders AS (
+       INSERT INTO paper_orders (order_id, client_order_id, symbol, updated_ts_ms, body)
+       SELECT o->>'orderId', o->>'clientOrderId', o->>'symbol', (o->>'updatedTsMs')::bigint, o FROM jsonb_array_elements($3::jsonb) AS o
+       ON CONFLICT (order_id) DO UPDATE SET client_order_id = EXCLUDED.client_order_id, updated_ts_ms = EXCLUDED.updated_ts_ms, body = EXCLUDED.body
+     ), fills AS (
+       INSERT INTO paper_fills (fill_id, ts_ms, body)
+       SELECT f->>'fillId', (f->>'tsMs')::bigint, f FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS a(f, n) ORDER BY n
+       ON CONFLICT (fill_id) DO NOTHING
+     )
+     SELECT 1`,
+    [JSON.stringify({ engine: change.engine, orderSeq: change.orderSeq }), nowMs, JSON.stringify(change.orders), JSON.stringify(change.fills)],
+  );
+  if (change.pruneBeyond === undefined) return;
+  await q.query(
+    "execution_prune_paper_history",
+    `WITH old_orders AS (
+       DELETE FROM paper_orders
+        WHERE updated_ts_ms < (SELECT updated_ts_ms FROM paper_orders ORDER BY updated_ts_ms DESC OFFSET $1 LIMIT 1)
+          AND NOT (order_id = ANY($2::text[]))
+     )
+     DELETE FROM paper_fills WHERE seq < (SELECT seq FROM paper_fills ORDER BY seq DESC OFFSET $1 LIMIT 1)`,
+    [change.pruneBeyond, Object.keys(change.engine.openOrders)],
   );
 }

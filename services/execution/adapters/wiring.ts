@@ -32,6 +32,9 @@ import { TradingStateKeeper } from "./trading-state-keeper.js";
 import { VenueSync } from "./venue-sync.js";
 import { Watchdog } from "./watchdog.js";
 
+/** Order commands recorded per transaction when a read brings several (one COMMIT and one XACK for the lot). */
+export const EXECUTION_INTAKE_BATCH = 20;
+
 export interface ExecutionParts {
   readonly settings: ExecutionSettings;
   readonly clock: Clock;
@@ -110,7 +113,7 @@ function makeVenue(ctx: ServiceContext<"execution">, settings: ExecutionSettings
     instruments: PAPER_INSTRUMENTS,
     walletBalanceUsd: settings.paperBalanceUsd,
     clock: ctx.clock,
-    store: { load: () => loadPaperBooks(db), save: (books) => savePaperBooks(db, books, ctx.clock.nowMs()) },
+    store: { load: (keepRecords) => loadPaperBooks(db, keepRecords), save: (change) => savePaperBooks(db, change, ctx.clock.nowMs()) },
   });
 }
 
@@ -207,6 +210,9 @@ export async function startExecution(ctx: ServiceContext<"execution">, settings:
     stoppers.push(
       subscribe(hooked, {
         types: ["order-command"],
+        // Intake only records the command and plans it (effects in the transaction, the submit after
+        // commit): a burst of commands shares one transaction.
+        transactionBatch: EXECUTION_INTAKE_BATCH,
         handler: async (envelope, tx) => {
           if (envelope.type === "order-command") await orders.handleCommand(envelope, tx);
         },

@@ -14,7 +14,7 @@ let source: LiveSource;
 const events: MarketEvent[] = [];
 let reconnects = 0;
 
-async function eventually<T>(check: () => T | undefined | false, what: string, timeoutMs = 8_000): Promise<T> {
+async function eventually<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -124,6 +124,9 @@ describe("the paper venue", () => {
     await start();
     expect((await parts.venue.balance()).walletBalanceUsd).toBeCloseTo(balance.walletBalanceUsd, 9);
     expect((await parts.venue.positions()).positions.map((p) => [p.symbol, p.side, p.qty])).toEqual([["BTCUSDT", "short", 0.05]]);
+    // Its order and fill history came back too: a lookup by client id, and the fills a reconciliation reads.
+    expect(await parts.venue.findOrder("BTCUSDT", cmd.clientOrderId)).toMatchObject({ clientOrderId: cmd.clientOrderId, status: "filled" });
+    expect((await parts.venue.fills(0)).some((f) => f.clientOrderId === cmd.clientOrderId)).toBe(true);
     expect(await parts.reconciler.runNow()).toMatchObject({ outcome: "clean" });
   });
 });

@@ -11,32 +11,18 @@ import {
   step,
   type EngineConfig,
   type EngineInput,
-  type EngineState,
-  type Fill,
   type InstrumentSpec,
-  type Order,
   type StepResult,
 } from "../../domain/matching/index.js";
 import type { Instrument, OrderRequest, VenueBalance, VenueFill, VenueOrder, VenueTicker } from "../../domain/venue-types.js";
 import { VenueError, type PositionSnapshot, type TransferRequest, type Venue, type VenueListener } from "../venue.js";
 import { venueBalanceFromEngine, venueFillFromEngine, venueOrderFromEngine, venuePositionFromEngine } from "./paper-convert.js";
+import { PaperLedger, type PaperBooksStore } from "./paper-ledger.js";
+
+export type { PaperBooks, PaperBooksChange, PaperBooksStore } from "./paper-ledger.js";
 
 /** Market events as the market-data module hands them over (its MarketEvent); others are ignored. */
 export type PaperMarketEvent = { readonly type: "market-trade"; readonly payload: MarketTrade } | { readonly type: "market-ticker"; readonly payload: MarketTicker } | { readonly type: string; readonly payload: unknown };
-
-/** What the paper exchange keeps between runs. */
-export interface PaperBooks {
-  readonly engine: EngineState;
-  /** Orders by venue id, open and recently finished (lookups by client id need the finished ones). */
-  readonly orders: Readonly<Record<string, Order>>;
-  readonly fills: readonly Fill[];
-  readonly orderSeq: number;
-}
-
-export interface PaperBooksStore {
-  load(): Promise<PaperBooks | null>;
-  save(books: PaperBooks): Promise<void>;
-}
 
 export interface PaperVenueOptions {
   readonly instruments: readonly InstrumentSpec[];
@@ -59,7 +45,7 @@ export class PaperVenue implements Venue {
   readonly name = "paper" as const;
   /** In-process: a create either happened or not by the time its call returns. */
   readonly resendSafetyMs = 0;
-  private books!: PaperBooks;
+  private books!: PaperLedger;
   private listener: VenueListener | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly keep: number;
@@ -69,13 +55,14 @@ export class PaperVenue implements Venue {
   }
 
   async start(listener: VenueListener): Promise<void> {
-    const saved = await this.opts.store.load();
-    this.books = saved ?? {
+    const saved = await this.opts.store.load(this.keep);
+    const books = saved ?? {
       engine: createEngineState({ instruments: this.opts.instruments, walletBalanceUsd: this.opts.walletBalanceUsd, config: { fillIdPrefix: "paper", ...this.opts.engineConfig } }),
       orders: {},
       fills: [],
       orderSeq: 0,
     };
+    this.books = new PaperLedger(books, this.keep);
     this.listener = listener;
     listener.onStreamState(true);
   }
@@ -122,29 +109,26 @@ export class PaperVenue implements Venue {
 
   /** Takes a step's new state and queues its reports; true when orders, fills or positions changed. */
   private absorb(result: StepResult): boolean {
-    let orders = this.books.orders;
-    let fills = this.books.fills;
     let changed = false;
     for (const event of result.events) {
       if (event.kind === "order") {
-        orders = { ...orders, [event.order.orderId]: event.order };
+        this.books.recordOrder(event.order);
         this.pendingReports.orders.push(venueOrderFromEngine(event.order));
         changed = true;
       } else if (event.kind === "fill") {
-        fills = [...fills, event.fill];
+        this.books.recordFill(event.fill);
         this.pendingReports.fills.push(venueFillFromEngine(event.fill));
         changed = true;
       } else if (event.kind === "position") {
         changed = true;
       }
     }
-    this.books = { ...this.books, engine: result.state, orders, fills };
+    this.books.engine = result.state;
     return changed;
   }
 
   private async persistAndReport(): Promise<void> {
-    this.books = trim(this.books, this.keep);
-    await this.opts.store.save(this.books);
+    await this.opts.store.save(this.books.takeChange());
     const { orders, fills } = this.pendingReports;
     this.pendingReports = { orders: [], fills: [] };
     const listener = this.listener;
@@ -172,12 +156,11 @@ export class PaperVenue implements Venue {
   createOrder(order: OrderRequest): Promise<{ venueOrderId: string }> {
     return this.serial(async () => {
       if (!this.books.engine.instruments[order.symbol]) throw new VenueError("refused", "unknown-symbol", `symbol ${order.symbol} is not listed on the paper venue`);
-      if (Object.values(this.books.orders).some((o) => o.clientOrderId === order.clientOrderId)) {
+      if (this.books.hasClientOrderId(order.clientOrderId)) {
         throw new VenueError("duplicate", "duplicate-order-id", `an order with client id ${order.clientOrderId} exists`);
       }
-      const orderSeq = this.books.orderSeq + 1;
-      const venueOrderId = `paper-${orderSeq}`;
-      this.books = { ...this.books, orderSeq };
+      this.books.orderSeq += 1;
+      const venueOrderId = `paper-${this.books.orderSeq}`;
       const result = this.apply({
         kind: "place",
         tsMs: this.opts.clock.nowMs(),
@@ -198,7 +181,7 @@ export class PaperVenue implements Venue {
       const placed = result.events.find((e) => e.kind === "order" && e.order.orderId === venueOrderId);
       if (placed?.kind === "order" && placed.order.status === "rejected" && placed.order.rejectReason !== "post-only-would-take") {
         // Refused outright, as Bybit refuses the create call: nothing rests, nothing is reported.
-        await this.opts.store.save(this.books);
+        await this.opts.store.save(this.books.takeChange()); // the order id is used up; the books are as they were
         throw new VenueError("refused", placed.order.rejectReason ?? "rejected", `paper venue refused ${order.clientOrderId}: ${placed.order.rejectReason}`);
       }
       this.absorb(result);
@@ -208,8 +191,7 @@ export class PaperVenue implements Venue {
   }
 
   async findOrder(symbol: string, clientOrderId: string): Promise<VenueOrder | null> {
-    const found = Object.values(this.books.orders).filter((o) => o.symbol === symbol && o.clientOrderId === clientOrderId);
-    const latest = found.sort((a, b) => b.createdTsMs - a.createdTsMs)[0];
+    const latest = this.books.findByClientId(symbol, clientOrderId);
     return latest ? venueOrderFromEngine(latest) : null;
   }
 
@@ -237,7 +219,7 @@ export class PaperVenue implements Venue {
 
   async positions(): Promise<PositionSnapshot> {
     // The books as they stand: every fill so far is in them, so the snapshot is as of the latest fill.
-    const asOfMs = this.books.fills.reduce((latest, f) => Math.max(latest, f.tsMs), 0);
+    const asOfMs = this.books.lastFillTsMs;
     const positions = Object.values(this.books.engine.positions)
       .filter((p) => p.side !== "flat")
       .map((p) => ({ ...venuePositionFromEngine(p, this.books.engine.markets[p.symbol], asOfMs), tsMs: asOfMs }));
@@ -249,7 +231,7 @@ export class PaperVenue implements Venue {
   }
 
   async fills(sinceMs: number): Promise<VenueFill[]> {
-    return this.books.fills.filter((f) => f.tsMs >= sinceMs).map(venueFillFromEngine);
+    return this.books.fillsSince(sinceMs).map(venueFillFromEngine);
   }
 
   async ticker(symbol: string): Promise<VenueTicker> {
@@ -278,10 +260,3 @@ export class PaperVenue implements Venue {
   }
 }
 
-function trim(books: PaperBooks, keep: number): PaperBooks {
-  const orders = Object.values(books.orders);
-  if (orders.length <= keep && books.fills.length <= keep) return books;
-  const open = new Set(Object.keys(books.engine.openOrders));
-  const kept = orders.sort((a, b) => b.updatedTsMs - a.updatedTsMs).filter((o, i) => i < keep || open.has(o.orderId));
-  return { ...books, orders: Object.fromEntries(kept.map((o) => [o.orderId, o])), fills: books.fills.slice(-keep) };
-}
