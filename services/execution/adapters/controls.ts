@@ -72,6 +72,11 @@ export class Controls {
     const by: Requester = { principal: command.issuedBy, actor: { ...command.issuedBy, name: command.issuedBy.id } };
     switch (command.command) {
       case "halt":
+        if (by.principal.kind !== "operator") {
+          // Only an operator halts by command (the brain halts through its own causes): refused, audited, not retried.
+          await audit(tx, this.o.clock, by.actor, "execution.halt-refused", "trading-state:execution", command.reason, { problem: "only an operator can halt trading by command" });
+          return;
+        }
         return this.halt(by, command.reason, tx);
       case "resume":
         try {
@@ -139,7 +144,10 @@ export class Controls {
         [runId, kind, symbol, JSON.stringify(by.principal), reason, this.o.clock.nowMs()],
       );
       if (inserted.rowCount !== 1) return false;
-      if (kind === "flatten") await this.o.keeper.raise({ cause: "operator-halt", state: "HALTED", raisedBy: by.principal, detail: `flatten all: ${reason}`.slice(0, 1000) }, by.actor, q);
+      // An operator's flatten also halts; the brain's (HARD breaker) and the dead-man's come with causes of their own.
+      if (kind === "flatten" && by.principal.kind === "operator") {
+        await this.o.keeper.raise({ cause: "operator-halt", state: "HALTED", raisedBy: by.principal, detail: `flatten all: ${reason}`.slice(0, 1000) }, by.actor, q);
+      }
       await audit(q, this.o.clock, by.actor, `execution.${kind}`, `control-run:${runId}`, reason, { symbol });
       return true;
     };

@@ -224,7 +224,8 @@ export async function startExecution(ctx: ServiceContext<"execution">, settings:
         handler: async (envelope, tx) => {
           if (envelope.type === "control-command") await controls.handleCommand(envelope.payload, tx);
           else if (envelope.type === "trading-state") await keeper.onBrainState(envelope.payload, tx);
-          else if (envelope.type === "heartbeat") await watchdog.onHeartbeat(envelope.payload, tx);
+          // A heartbeat counts only from the service it names: another sender cannot keep the dead-man switch quiet.
+          else if (envelope.type === "heartbeat" && envelope.payload.service === envelope.source) await watchdog.onHeartbeat(envelope.payload, tx);
         },
       }),
     );

@@ -53,6 +53,11 @@ describe("the dead-man switch", () => {
   it("goes REDUCING without the brain's heartbeat and lifts when heartbeats return", async () => {
     await until(() => parts.keeper.has("heartbeat-missing"), 5_000, "the dead-man switch to trip");
     expect(parts.keeper.view().state).toBe("REDUCING");
+    // A heartbeat claiming to be the brain's from another sender is not the brain's: it lifts nothing.
+    const forged = envelopeOf("heartbeat", { version: 1, service: "brain", instanceId: "brain-1", sequence: 1, startedAtMs: Date.now() - 1_000, tradingState: "ACTIVE", tsMs: Date.now() }, "console");
+    await publish(h.redis, [forged]);
+    await until(async () => (await h.db.pool.query("SELECT 1 FROM execution.inbox WHERE message_id = $1", [forged.id])).rowCount === 1, 5_000, "the forged heartbeat consumed");
+    expect(parts.keeper.has("heartbeat-missing")).toBe(true);
     const beat = envelopeOf("heartbeat", { version: 1, service: "brain", instanceId: "brain-1", sequence: 1, startedAtMs: Date.now() - 1_000, tradingState: "ACTIVE", tsMs: Date.now() });
     await publish(h.redis, [beat]);
     await until(() => !parts.keeper.has("heartbeat-missing"), 5_000, "the heartbeat to lift it");

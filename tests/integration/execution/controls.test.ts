@@ -100,4 +100,23 @@ describe("emergency controls", () => {
     expect(openSimOrders(h.sim)).toBe(0);
     expect(parts.keeper.view().state).toBe("HALTED");
   });
+
+  it("runs the brain's flatten (HARD breaker) to flat without an operator halt, and refuses a service's halt", async () => {
+    await publish(h.redis, [envelopeOf("control-command", controlCommand("resume", "after the last test"), "console")]);
+    await until(() => parts.keeper.view().state === "ACTIVE", 5_000, "the operator's resume");
+    const halt = { ...controlCommand("halt", "a service cannot halt by command"), issuedBy: { kind: "service" as const, id: "brain" } };
+    await publish(h.redis, [envelopeOf("control-command", halt, "brain")]);
+    await until(async () => (await h.db.pool.query("SELECT 1 FROM audit.events WHERE action = 'execution.halt-refused'")).rowCount === 1, 5_000, "the refused halt to be audited");
+    expect(parts.keeper.view().state).toBe("ACTIVE");
+
+    await openPositionsAndOrders();
+    const flatten = { ...controlCommand("flatten", "breaker HARD: daily drawdown"), issuedBy: { kind: "service" as const, id: "brain" } };
+    const message = envelopeOf("control-command", flatten, "brain");
+    await publish(h.redis, [message]);
+    await until(async () => (await parts.controls.get(flatten.commandId))?.status === "done", 20_000, "the brain's flatten to finish");
+    expect(simPositionMap(h.sim)).toEqual({});
+    expect(openSimOrders(h.sim)).toBe(0);
+    expect(parts.keeper.view().own.map((c) => c.cause)).not.toContain("operator-halt");
+    expect((await h.db.pool.query("SELECT 1 FROM execution.dead_letters WHERE message_id = $1", [message.id])).rowCount).toBe(0);
+  });
 });
