@@ -116,6 +116,20 @@ describe("the brain's state transitions", () => {
     expect(onEquitySnapshot(state, equity(10_000, T0 + 2), ctx(T0 + 2)).out.treasury).toBeNull(); // once a day
   });
 
+  test("the futures equity a sweep took away is not a drawdown: no HARD trip, the base follows the sweep", () => {
+    const state = onOverrideSet(registered(), { weights: { 1: 0.5, 2: 0, 3: 0.5 }, setBy: alice, reason: "test", durationMs: 3_600_000 }, ctx(T0)).state;
+    const sweep = onEquitySnapshot(state, equity(10_000, T0 + 1), ctx(T0 + 1));
+    expect(sweep.out.treasury?.transfer?.amountUsd).toBe(5_000);
+    expect(sweep.state.startOfDay?.equityUsd).toBe(5_000);
+    // Execution's next snapshot shows the futures account without the 5,000 moved to spot.
+    const after = onEquitySnapshot(sweep.state, equity(5_000, T0 + 2), ctx(T0 + 2));
+    expect(after.state.breaker.hard).toBeNull();
+    expect(after.out.breakerEvents).toEqual([]);
+    // A real loss from there still counts: 20 % of what stayed trips HARD.
+    const loss = onEquitySnapshot(after.state, equity(4_000, T0 + 3), ctx(T0 + 3));
+    expect(loss.state.breaker.hard).not.toBeNull();
+  });
+
   test("position snapshots replace older positions and a flat one removes the symbol", () => {
     const long = { ...SAMPLE_PAYLOADS["position-snapshot"], symbol: "ETHUSDT", tsMs: T0 };
     let state = onPositionSnapshot(registered(), long, ctx(T0)).state;

@@ -112,6 +112,16 @@ function equityChanged(state: BrainState, ctx: StepContext, out: StepOutputs): B
   return breakerInput(next, { kind: "equity", equityUsd: equity, startOfDayEquityUsd: startOfDay.equityUsd, tsMs: ctx.nowMs }, ctx, out).state;
 }
 
+/**
+ * Swept funds leave the futures account, the one account execution reports: moved, not lost. The day's
+ * drawdown is measured on what stayed, or a large sweep would read as a loss and trip HARD.
+ */
+function afterSweep(startOfDay: BrainState["startOfDay"], transfer: TreasuryCheck["transfer"]): BrainState["startOfDay"] {
+  if (startOfDay === null || transfer === null) return startOfDay;
+  const deltaUsd = transfer.fromAccount === "futures" ? -transfer.amountUsd : transfer.toAccount === "futures" ? transfer.amountUsd : 0;
+  return { ...startOfDay, equityUsd: startOfDay.equityUsd + deltaUsd };
+}
+
 /** The version, trading-state publication and allocation record every committed step ends with. */
 function finish(before: BrainState, after: BrainState, ctx: StepContext, out: StepOutputs): Step {
   let state: BrainState = { ...after, version: before.version + 1 };
@@ -160,6 +170,7 @@ export function onEquitySnapshot(state: BrainState, snapshot: EquitySnapshot, ct
     if (check.trigger !== null) {
       next = { ...next, treasury: check.state };
       out.treasury = { ...check, venue: snapshot.venue };
+      next = { ...next, startOfDay: afterSweep(next.startOfDay, check.transfer) };
     }
   }
   return finish(state, next, ctx, out);
