@@ -104,9 +104,10 @@ const allowed = (f: Figure): boolean => ALLOWED[f.kind].some((v) => Math.abs(v -
 const pages = readdirSync(DIR).filter((f) => f.endsWith(".md"));
 
 describe("the operational runbooks", () => {
-  it("are the eight pages the seed lists, and an index", () => {
+  it("are the eight pages the seed lists, the access management its security rules need, and an index", () => {
     expect(pages.sort()).toEqual([
       "README.md",
+      "access-management.md",
       "backup-and-recovery.md",
       "circuit-breaker-management.md",
       "configuration-changes.md",

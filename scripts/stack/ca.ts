@@ -124,8 +124,11 @@ export const ensureCertificateAuthority = (caDir: string): { files: CertificateA
   return { files, created };
 };
 
-/** Every listener of the stack behind NGINX with a certificate of its own: the services, PostgreSQL, Redis. */
-export const STACK_CERTIFICATE_NAMES: readonly string[] = [...SERVICE_NAMES, "postgres", "redis"];
+/**
+ * Every listener of the stack behind NGINX with a certificate of its own: the services, the AI Quant
+ * API and the backup scheduler (named as their PM2 apps), PostgreSQL, Redis.
+ */
+export const STACK_CERTIFICATE_NAMES: readonly string[] = [...SERVICE_NAMES, "ai-quant-api", "backup", "postgres", "redis"];
 
 /** Issues what is missing or expiring; running services pick up a renewed certificate by themselves. */
 export const ensureStackCertificates = (caDir: string): { issued: string[] } => ({

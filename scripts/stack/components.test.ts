@@ -11,7 +11,7 @@ describe("the stack catalogue", () => {
   it("names every component once, with its pid file and log inside the stack folder", () => {
     expect(components.map((c) => c.name)).toEqual([
       "postgres", "redis", "prometheus", "alertmanager", "pushgateway", "node-exporter", "postgres-exporter", "redis-exporter", "nginx",
-      "brain", "execution", "console", "scavenger", "ai-quant",
+      "brain", "execution", "console", "scavenger", "ai-quant", "ai-quant-api", "backup",
     ]);
     for (const c of components) {
       expect(c.pidFile.startsWith(`${layout.root}/`), c.name).toBe(true);
@@ -22,6 +22,13 @@ describe("the stack catalogue", () => {
 
   it("probes every component except the nightly job", () => {
     expect(components.filter((c) => !c.probe).map((c) => c.name)).toEqual(["ai-quant"]);
+  });
+
+  it("waits for the AI Quant API and the backup scheduler on their own HTTPS listeners", () => {
+    const ports = stackPorts();
+    expect(components.find((c) => c.name === "ai-quant-api")).toMatchObject({ kind: "service", port: ports.aiQuantApi, healthUrl: `https://127.0.0.1:${ports.aiQuantApi}/health/ready`, url: "https://localhost:8443/api/quant/" });
+    // Not a "service": a restore restarts the services and waits for them, not for the scheduler.
+    expect(components.find((c) => c.name === "backup")).toMatchObject({ kind: "scheduler", port: ports.backup, healthUrl: `https://127.0.0.1:${ports.backup}/health/ready` });
   });
 
   it("sends humans to the services through the TLS entry point", () => {
@@ -49,6 +56,8 @@ describe("the stack catalogue", () => {
     expect(targets.find((t) => t.name === "brain")).toEqual({ name: "brain", kind: "http", url: "https://127.0.0.1:4100/health/ready", critical: true });
     expect(targets.find((t) => t.name === "redis")).toEqual({ name: "redis", kind: "redis", url: "rediss://127.0.0.1:57379", critical: true });
     expect(targets.find((t) => t.name === "scavenger")?.critical).toBe(false);
+    expect(targets.find((t) => t.name === "ai-quant-api")).toEqual({ name: "ai-quant-api", kind: "http", url: "https://127.0.0.1:4003/health/ready", critical: false });
+    expect(targets.find((t) => t.name === "backup")).toEqual({ name: "backup", kind: "http", url: "https://127.0.0.1:4004/health/ready", critical: false });
     expect(new Set(targets.map((t) => t.name)).size).toBe(targets.length);
   });
 });

@@ -6,6 +6,7 @@ import { SERVICES } from "../../ops/services.js";
 import { caFiles } from "./ca.js";
 import { httpProbe, postgresProbe, redisProbe, type Verdict } from "./health.js";
 import type { StackPorts } from "./ports.js";
+import { QUANT_API_PREFIX } from "./nginx.js";
 import { secretFiles } from "./secrets.js";
 import type { ManifestComponent, StackLayout, StatusTarget } from "./state.js";
 import { serviceDatabaseUrl } from "./postgres.js";
@@ -33,8 +34,19 @@ export type DaemonName = (typeof DAEMONS)[number]["name"];
 export const daemonPidFile = (layout: StackLayout, name: DaemonName): string => join(layout.runDir, `${name}.pid`);
 export const logFileOf = (layout: StackLayout, name: string): string => join(layout.logsDir, `${name}.log`);
 
-/** A service's own HTTPS listener (TLS 1.3, the stack CA's certificate), as the stack and titanctl probe it. */
-export const serviceHealthUrl = (ports: StackPorts, service: HttpService): string => `https://127.0.0.1:${ports[service]}/health/ready`;
+/**
+ * Long-running PM2 apps beside the four services, each with its own HTTPS listener: the AI Quant API
+ * (the ai-quant service's proposals API, behind the entry point at /api/quant/) and the backup scheduler.
+ */
+export const HTTP_APPS = [
+  { name: "ai-quant-api", port: "aiQuantApi", kind: "service", url: (ports: StackPorts) => entryUrl(ports, QUANT_API_PREFIX), critical: false },
+  { name: "backup", port: "backup", kind: "scheduler", url: () => "(backup scheduler under PM2)", critical: false },
+] as const;
+export type HttpApp = (typeof HTTP_APPS)[number]["name"];
+
+/** A listener's own readiness URL (TLS 1.3, the stack CA's certificate), as the stack and titanctl probe it. */
+export const serviceHealthUrl = (ports: StackPorts, service: HttpService | HttpApp): string =>
+  `https://127.0.0.1:${ports[service === "ai-quant-api" ? "aiQuantApi" : service]}/health/ready`;
 
 /** A PostgreSQL URL that insists on TLS and checks the server's certificate and name against `caFile`. */
 export const withServerVerification = (url: string, caFile: string): string => {
@@ -112,6 +124,10 @@ export const stackComponents = (layout: StackLayout, ports: StackPorts, pm2Ids: 
       };
     }),
     { name: "ai-quant", kind: "job", url: "(nightly job under PM2)", port: null, pidFile: pm2PidFile("ai-quant"), logFile: logFileOf(layout, "ai-quant"), healthUrl: null },
+    ...HTTP_APPS.map((a): Component => {
+      const healthUrl = serviceHealthUrl(ports, a.name);
+      return { name: a.name, kind: a.kind, url: a.url(ports), port: ports[a.port], pidFile: pm2PidFile(a.name), logFile: logFileOf(layout, a.name), healthUrl, probe: http(healthUrl, ca.caCert) };
+    }),
   ];
 };
 
@@ -127,6 +143,7 @@ export const statusTargets = (layout: StackLayout, ports: StackPorts): StatusTar
   { name: "redis", kind: "redis", url: stackRedisUrl(ports), critical: true },
   { name: "nginx", kind: "http", url: `https://127.0.0.1:${ports.nginxHttps}/healthz`, critical: true },
   ...HTTP_SERVICES.map((service): StatusTarget => ({ name: service, kind: "http", url: serviceHealthUrl(ports, service), critical: SERVICES[service].criticality === "critical" })),
+  ...HTTP_APPS.map((a): StatusTarget => ({ name: a.name, kind: "http", url: serviceHealthUrl(ports, a.name), critical: a.critical })),
   ...DAEMONS.map((d): StatusTarget => ({ name: d.name, kind: "http", url: `http://127.0.0.1:${ports[d.port]}${d.health}`, critical: false })),
 ];
 

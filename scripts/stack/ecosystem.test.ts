@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SERVICES } from "../../ops/services.js";
 import { stackPorts } from "./ports.js";
-import { PM2_APPS } from "./pm2.js";
+import { PM2_APP_ENTRIES, PM2_APPS } from "./pm2.js";
 import { REPO_DIR } from "./state.js";
 
 interface App {
@@ -46,14 +46,16 @@ describe("ecosystem.config.cjs under the local stack", () => {
   const stateDir = "/tmp/titan-state";
   const apps = (offset = 0): Map<string, App> => load(ecosystem, { TITAN_STACK_MANAGED: "1", TITAN_STATE_DIR: stateDir, TITAN_STACK_PORT_OFFSET: String(offset) });
 
-  it("declares the five services, each running its compiled main directly under Node", () => {
+  it("declares the five services, the AI Quant API and the backup scheduler, each running its compiled main directly under Node", () => {
     const all = apps();
     expect([...all.keys()]).toEqual([...PM2_APPS]);
     for (const [name, app] of all) {
       expect(app.script).toBe(process.execPath);
       expect(app.interpreter).toBe("none");
-      expect(app.args).toEqual([join(REPO_DIR, "dist", "services", name, "main.js")]);
+      expect(app.args).toEqual([join(REPO_DIR, "dist", PM2_APP_ENTRIES[name as keyof typeof PM2_APP_ENTRIES])]);
     }
+    expect(all.get("ai-quant-api")!.args).toEqual([join(REPO_DIR, "dist", "services", "ai-quant", "api-main.js")]);
+    expect(all.get("backup")!.args).toEqual([join(REPO_DIR, "dist", "services", "backup", "main.js")]);
   });
 
   it("gives each long-running service its seed port on loopback, and moves it with the stack's offset", () => {
@@ -68,20 +70,32 @@ describe("ecosystem.config.cjs under the local stack", () => {
     }
   });
 
-  it("connects each service with its own role, password file, the stack's Redis and the token secret", () => {
+  it("connects each service's processes with the service's role, password file, the stack's Redis and the token secret", () => {
     const ports = stackPorts(1000);
     for (const [name, app] of apps(1000)) {
-      const role = `titan_${name.replace("-", "_")}`;
-      expect(app.env.TITAN_DATABASE_URL).toBe(`postgres://${role}@127.0.0.1:${ports.postgres}/titan?sslmode=verify-full&sslrootcert=${encodeURIComponent(`${stateDir}/ca/ca.crt`)}`);
-      expect(app.env.TITAN_DATABASE_PASSWORD_FILE).toBe(`${stateDir}/secrets/db-password-${name}`);
-      expect(app.env.TITAN_REDIS_URL).toBe(`rediss://127.0.0.1:${ports.redis}`);
-      expect(app.env.TITAN_SERVICE_TOKEN_SECRET_FILE).toBe(`${stateDir}/secrets/service-token-secret`);
       expect(app.env.TITAN_STATE_DIR).toBe(stateDir);
       expect(app.env.TITAN_ENV).toBeTruthy();
       expect(app.env.TITAN_LOG_LEVEL).toBe("info");
       expect(app.out_file).toBe(`${stateDir}/logs/${name}.log`);
       expect(app.error_file).toBe(app.out_file);
+      if (name === "backup") continue;
+      // The AI Quant API is a process of the ai-quant service: its role and password.
+      const service = name === "ai-quant-api" ? "ai-quant" : name;
+      const role = `titan_${service.replace("-", "_")}`;
+      expect(app.env.TITAN_DATABASE_URL).toBe(`postgres://${role}@127.0.0.1:${ports.postgres}/titan?sslmode=verify-full&sslrootcert=${encodeURIComponent(`${stateDir}/ca/ca.crt`)}`);
+      expect(app.env.TITAN_DATABASE_PASSWORD_FILE).toBe(`${stateDir}/secrets/db-password-${service}`);
+      expect(app.env.TITAN_REDIS_URL).toBe(`rediss://127.0.0.1:${ports.redis}`);
+      expect(app.env.TITAN_SERVICE_TOKEN_SECRET_FILE).toBe(`${stateDir}/secrets/service-token-secret`);
+      expect(app.env.TITAN_INSTANCE_ID).toMatch(new RegExp(`^${name}-`));
     }
+  });
+
+  it("gives the backup scheduler the stack's folder, its repository and WAL archive there, and no database secret", () => {
+    const backup = apps(1000).get("backup")!;
+    expect(backup.env).toMatchObject({ TITAN_STATE_DIR: stateDir, TITAN_BACKUP_DIR: `${stateDir}/backups`, TITAN_WAL_ARCHIVE_DIR: `${stateDir}/backups/wal` });
+    expect(Object.keys(backup.env).filter((k) => /DATABASE|REDIS|TOKEN/.test(k))).toEqual([]);
+    expect(backup).toMatchObject({ autorestart: true });
+    expect(backup.kill_timeout).toBeGreaterThanOrEqual(30_000);
   });
 
   it("serves each listening service over TLS with its own certificate, and makes every service trust the stack's CA", () => {
@@ -100,6 +114,21 @@ describe("ecosystem.config.cjs under the local stack", () => {
       TITAN_SCAVENGER_URL: `https://127.0.0.1:${ports.scavenger}`,
     });
     expect(all.get("ai-quant")!.env.TITAN_SCAVENGER_URL).toBe(`https://127.0.0.1:${ports.scavenger}`);
+    expect(all.get("ai-quant-api")!.env.TITAN_SCAVENGER_URL).toBe(`https://127.0.0.1:${ports.scavenger}`);
+    for (const [name, port] of [["ai-quant-api", ports.aiQuantApi], ["backup", ports.backup]] as const) {
+      expect(all.get(name)!.env).toMatchObject({ TITAN_HTTP_HOST: "127.0.0.1", TITAN_HTTP_PORT: String(port) });
+    }
+  });
+
+  it("tells the console where the AI Quant API, Alertmanager and Prometheus answer, moved with the offset", () => {
+    for (const offset of [0, 1000]) {
+      const ports = stackPorts(offset);
+      expect(apps(offset).get("console")!.env).toMatchObject({
+        TITAN_QUANT_URL: `https://127.0.0.1:${ports.aiQuantApi}`,
+        TITAN_ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}`,
+        TITAN_PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
+      });
+    }
   });
 
   it("gives the bootstrap token file to the console only and the Pushgateway to ai-quant only", () => {
@@ -113,7 +142,7 @@ describe("ecosystem.config.cjs under the local stack", () => {
 
   it("restarts services (with a memory ceiling and a graceful stop) but runs ai-quant as a nightly job", () => {
     const all = apps();
-    for (const service of ["brain", "execution", "console", "scavenger"]) {
+    for (const service of ["brain", "execution", "console", "scavenger", "ai-quant-api"]) {
       const app = all.get(service)!;
       expect(app.autorestart).toBe(true);
       expect(app.max_memory_restart).toBe("300M");
@@ -141,5 +170,12 @@ describe("ecosystem.config.cjs on a single host", () => {
     expect(brain.env).toEqual({ NODE_ENV: process.env.NODE_ENV ?? "production", TITAN_STATE_DIR: join(dir, ".titan"), TITAN_HTTP_PORT: "3100" });
     expect(brain.args).toEqual([`--env-file=${join(dir, ".env")}`, `--env-file=${join(dir, ".env.brain")}`, join(dir, "dist", "services", "brain", "main.js")]);
     expect(apps.get("console")!.args).toEqual([`--env-file=${join(dir, ".env")}`, join(dir, "dist", "services", "console", "main.js")]);
+    // The AI Quant API reads the ai-quant service's file, then its own; the scheduler only the common one.
+    writeFileSync(join(dir, ".env.ai-quant"), "TITAN_DATABASE_URL=postgres://titan_ai_quant@db.internal/titan\n");
+    writeFileSync(join(dir, ".env.ai-quant-api"), "TITAN_HTTP_PORT=3003\n");
+    const again = load(file, {});
+    expect(again.get("ai-quant-api")!.args.slice(0, 3)).toEqual([`--env-file=${join(dir, ".env")}`, `--env-file=${join(dir, ".env.ai-quant")}`, `--env-file=${join(dir, ".env.ai-quant-api")}`]);
+    expect(again.get("ai-quant-api")!.env.TITAN_HTTP_PORT).toBe("3003");
+    expect(again.get("backup")!.args).toEqual([`--env-file=${join(dir, ".env")}`, join(dir, "dist", "services", "backup", "main.js")]);
   });
 });

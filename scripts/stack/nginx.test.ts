@@ -39,11 +39,12 @@ describe("the NGINX entry point config", () => {
 
   it("routes each service API under its prefix to that service, stripping the prefix", () => {
     const upstreamPort = (name: string): string => new RegExp(`upstream ${name} \\{\\s*server 127\\.0\\.0\\.1:(\\d+);`).exec(config)![1]!;
-    expect(API_ROUTES.map((r) => r.prefix)).toEqual(["/api/brain/", "/api/execution/", "/api/scavenger/"]);
+    expect(API_ROUTES.map((r) => r.prefix)).toEqual(["/api/brain/", "/api/execution/", "/api/scavenger/", "/api/quant/"]);
     expect(upstreamPort("brain")).toBe("3100");
     expect(upstreamPort("execution")).toBe("3002");
     expect(upstreamPort("scavenger")).toBe("8081");
     expect(upstreamPort("console")).toBe("3001");
+    expect(upstreamPort("ai-quant-api")).toBe("3003");
     for (const route of API_ROUTES) expect(locationBlock(route.prefix)).toContain(`proxy_pass https://${route.upstream}/;`);
   });
 
@@ -57,8 +58,8 @@ describe("the NGINX entry point config", () => {
   it("never exposes /metrics, at the root or under any API prefix", () => {
     const pattern = /location ~ (\S+) \{\s*return 404;/.exec(config)![1]!;
     const blocked = new RegExp(pattern);
-    for (const path of ["/metrics", "/metrics/", "/api/brain/metrics", "/api/execution/metrics", "/api/scavenger/metrics/"]) expect(path).toMatch(blocked);
-    for (const path of ["/api/brain/health/ready", "/metrics-dashboard", "/api/brain/metricsfoo", "/"]) expect(path).not.toMatch(blocked);
+    for (const path of ["/metrics", "/metrics/", "/api/brain/metrics", "/api/execution/metrics", "/api/scavenger/metrics/", "/api/quant/metrics"]) expect(path).toMatch(blocked);
+    for (const path of ["/api/brain/health/ready", "/metrics-dashboard", "/api/brain/metricsfoo", "/api/quant/proposals", "/"]) expect(path).not.toMatch(blocked);
     expect(config).not.toMatch(/proxy_pass \S*metrics/);
   });
 

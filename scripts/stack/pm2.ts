@@ -7,8 +7,26 @@ import { join } from "node:path";
 import { STACK_MEMBER_ENV, runningPid } from "./processes.js";
 import type { StackLayout } from "./state.js";
 
-export const PM2_APPS = ["brain", "execution", "console", "scavenger", "ai-quant"] as const;
+export const PM2_APPS = ["brain", "execution", "console", "scavenger", "ai-quant", "ai-quant-api", "backup"] as const;
 export type Pm2App = (typeof PM2_APPS)[number];
+
+/**
+ * The compiled entry point each app runs, under dist/ (ecosystem.config.cjs holds the same table, which
+ * a test keeps equal): the AI Quant API is the ai-quant service's second process, the backup scheduler
+ * is services/backup's main.
+ */
+export const PM2_APP_ENTRIES: Readonly<Record<Pm2App, string>> = {
+  brain: "services/brain/main.js",
+  execution: "services/execution/main.js",
+  console: "services/console/main.js",
+  scavenger: "services/scavenger/main.js",
+  "ai-quant": "services/ai-quant/main.js",
+  "ai-quant-api": "services/ai-quant/api-main.js",
+  backup: "services/backup/main.js",
+};
+
+/** Apps PM2 runs once and then on their cron: a finished run is not restarted by `npm start`. */
+export const PM2_JOBS: readonly Pm2App[] = ["ai-quant"];
 
 export interface Pm2Process {
   readonly name: string;
@@ -95,7 +113,7 @@ export const startApps = (layout: StackLayout, portOffset: number, apps: readonl
     known = new Map(listPm2(layout, portOffset).map((p) => [p.name, p]));
   }
   const missing = apps.filter((a) => !known.has(a));
-  const broken = apps.filter((a) => a !== "ai-quant" && known.has(a) && known.get(a)?.status !== "online");
+  const broken = apps.filter((a) => !PM2_JOBS.includes(a) && known.has(a) && known.get(a)?.status !== "online");
   const ecosystem = join(layout.repoDir, "ecosystem.config.cjs");
   if (missing.length > 0) pm2(layout, portOffset, ["start", ecosystem, "--only", missing.join(","), "--silent"]);
   for (const app of broken) pm2(layout, portOffset, ["restart", app, "--update-env", "--silent"]);

@@ -19,6 +19,8 @@ describe("stack ports", () => {
       execution: 3002,
       console: 3001,
       scavenger: 8081,
+      aiQuantApi: 3003,
+      backup: 3004,
     });
   });
 

@@ -23,6 +23,10 @@ export const BASE_PORTS = {
   execution: servicePort("execution"),
   console: servicePort("console"),
   scavenger: servicePort("scavenger"),
+  // ops/ gives ai-quant no port (the nightly job listens on none); its API process and the backup
+  // scheduler are the stack's own long-running processes, so their ports are fixed here.
+  aiQuantApi: 3003,
+  backup: 3004,
 } as const;
 
 export type PortName = keyof typeof BASE_PORTS;

@@ -22,8 +22,13 @@ describe("the Prometheus config of the local stack", () => {
     }
   });
 
+  it("scrapes the AI Quant API as the ai-quant service, and the backup scheduler, each on its own port", () => {
+    expect(jobs.get("ai-quant-api")?.static_configs).toEqual([{ targets: ["127.0.0.1:3003"], labels: { service: "ai-quant" } }]);
+    expect(jobs.get("backup")?.static_configs).toEqual([{ targets: ["127.0.0.1:3004"] }]);
+  });
+
   it("scrapes the services over TLS 1.3 only, checking their certificates against the stack's CA", () => {
-    for (const service of ["brain", "execution", "console", "scavenger"]) {
+    for (const service of ["brain", "execution", "console", "scavenger", "ai-quant-api", "backup"]) {
       expect(jobs.get(service)).toMatchObject({ scheme: "https", tls_config: { ca_file: "/state/ca/ca.crt", min_version: "TLS13" } });
       expect(jobs.get(service)?.tls_config?.insecure_skip_verify).toBeUndefined();
     }
@@ -38,7 +43,7 @@ describe("the Prometheus config of the local stack", () => {
     expect(targets("alertmanager")).toEqual(["127.0.0.1:9093"]);
     expect(targets("pushgateway")).toEqual(["127.0.0.1:9091"]);
     expect(jobs.get("pushgateway")?.honor_labels).toBe(true);
-    expect(jobs.size).toBe(10);
+    expect(jobs.size).toBe(12);
   });
 
   it("loads rendered alert rules by glob and alerts the local Alertmanager", () => {

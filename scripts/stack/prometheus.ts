@@ -24,6 +24,10 @@ export interface ScrapeTarget {
 /** Every scrape target of the local stack, services first. */
 export const scrapeTargets = (ports: StackPorts): ScrapeTarget[] => [
   ...(["brain", "execution", "console", "scavenger"] as const).map((service) => ({ job: service, port: ports[service], labels: { service }, https: true })),
+  // The AI Quant API is the ai-quant service's long-running process (the job itself pushes its metrics).
+  { job: "ai-quant-api", port: ports.aiQuantApi, labels: { service: "ai-quant" }, https: true },
+  // The backup scheduler's own metrics; the backups' titan_backup_* arrive through the Pushgateway.
+  { job: "backup", port: ports.backup, https: true },
   { job: "prometheus", port: ports.prometheus },
   { job: "alertmanager", port: ports.alertmanager },
   { job: "pushgateway", port: ports.pushgateway, honorLabels: true },

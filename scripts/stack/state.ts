@@ -69,7 +69,8 @@ export type StatusTarget =
 
 export interface ManifestComponent {
   readonly name: string;
-  readonly kind: "datastore" | "monitoring" | "entrypoint" | "service" | "job";
+  /** A "service" is restarted after a restore; the "scheduler" (backups) is not, it holds no state. */
+  readonly kind: "datastore" | "monitoring" | "entrypoint" | "service" | "job" | "scheduler";
   /** Where a human reaches it (browser URL, connection URL without secrets). */
   readonly url: string;
   readonly port: number | null;

@@ -10,8 +10,8 @@ import { caFiles, ensureCertificateAuthority, ensureStackCertificates, leafFiles
 import { entryUrl, stackComponents, statusTargets, tailOf, type Component, type DaemonName } from "./components.js";
 import { requireFreePort, type StackContext } from "./context.js";
 import { alertmanagerConfigFile, daemonSpecs, prometheusConfigFile } from "./daemons.js";
-import { nginxPid, startNginx, testNginxConfig, writeNginxConfig } from "./nginx.js";
-import { listPm2, PM2_APPS, startApps, type Pm2App } from "./pm2.js";
+import { nginxPid, QUANT_API_PREFIX, startNginx, testNginxConfig, writeNginxConfig } from "./nginx.js";
+import { listPm2, PM2_APP_ENTRIES, PM2_APPS, startApps, type Pm2App } from "./pm2.js";
 import { applyClientAuth, ensurePostgres, ensureStackWalArchiving, provisionStackDatabase } from "./postgres.js";
 import { applyPostgresTls } from "./postgres-tls.js";
 import { ensureDaemon, runningPid, runsAsSpecified, stopDaemon, STACK_MEMBER_ENV } from "./processes.js";
@@ -67,7 +67,7 @@ const configure = (name: DaemonName, ctx: StackContext): boolean => {
   return false;
 };
 
-const missingBuilds = (layout: StackLayout, apps: readonly Pm2App[]): Pm2App[] => apps.filter((app) => !existsSync(join(layout.repoDir, "dist", "services", app, "main.js")));
+const missingBuilds = (layout: StackLayout, apps: readonly Pm2App[]): Pm2App[] => apps.filter((app) => !existsSync(join(layout.repoDir, "dist", PM2_APP_ENTRIES[app])));
 
 /** A service PM2 has restarted this often without it ever becoming ready is crash-looping: stop waiting for it. */
 const CRASH_LOOP_RESTARTS = 5;
@@ -106,6 +106,26 @@ const waitHealthy = async (components: readonly Component[], progress: Progress,
     if (pending.size > 0) await sleep(250);
   }
   return new Map([...gaveUp, ...[...pending.keys()].map((name) => [name, `not healthy after ${(timeoutMs / 1000).toFixed(0)} s: ${lastDetail.get(name) ?? "not probed"}`] as const)]);
+};
+
+/** Writes stack.json (what runs where, the PM2 ids PM2 knows so far) and returns the catalogue. */
+const recordManifest = (ctx: StackContext): Component[] => {
+  const { layout, ports } = ctx;
+  const pm2Ids = Object.fromEntries(listPm2(layout, ctx.portOffset).map((p) => [p.name, p.id]));
+  const components = stackComponents(layout, ports, pm2Ids);
+  writeManifest(layout, {
+    version: 1,
+    state: "up",
+    root: layout.root,
+    repoDir: layout.repoDir,
+    portOffset: ctx.portOffset,
+    updatedAt: new Date().toISOString(),
+    caFile: join(layout.caDir, "ca.crt"),
+    pm2Home: layout.pm2Dir,
+    components: components.map(({ probe: _probe, ...c }) => c),
+    statusTargets: statusTargets(layout, ports),
+  });
+  return components;
 };
 
 export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions): Promise<number> => {
@@ -217,9 +237,11 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
     fail("nginx", "not started: no certificate");
   }
 
+  // Written before the apps start too: the backup scheduler finds the stack's servers in it.
+  recordManifest(ctx);
   const blockers = (["postgres", "database", "redis", "secrets"] as const).filter((need) => failed.has(need));
   const unbuilt = missingBuilds(layout, PM2_APPS);
-  for (const app of unbuilt) fail(app, `not built: dist/services/${app}/main.js is missing (run npm run build)`);
+  for (const app of unbuilt) fail(app, `not built: dist/${PM2_APP_ENTRIES[app]} is missing (run npm run build)`);
   const apps = PM2_APPS.filter((app) => !unbuilt.includes(app));
   if (blockers.length > 0) {
     for (const app of apps) fail(app, `not started: ${blockers.join(", ")} not available`);
@@ -232,20 +254,7 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
     if (started === undefined) for (const app of apps) failed.add(app);
   }
 
-  const pm2Ids = Object.fromEntries(listPm2(layout, ctx.portOffset).map((p) => [p.name, p.id]));
-  const components = stackComponents(layout, ports, pm2Ids);
-  writeManifest(layout, {
-    version: 1,
-    state: "up",
-    root: layout.root,
-    repoDir: layout.repoDir,
-    portOffset: ctx.portOffset,
-    updatedAt: new Date().toISOString(),
-    caFile: join(layout.caDir, "ca.crt"),
-    pm2Home: layout.pm2Dir,
-    components: components.map(({ probe: _probe, ...c }) => c),
-    statusTargets: statusTargets(layout, ports),
-  });
+  const components = recordManifest(ctx);
 
   const awaited = components.filter((c) => c.probe && !failed.has(c.name));
   progress.line("health", `waiting up to ${(opts.healthTimeoutMs / 1000).toFixed(0)} s for ${awaited.length} components`);
@@ -271,7 +280,7 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
         "",
         `Titan is up: every component healthy after ${seconds} s. Trust ${join(layout.caDir, "ca.crt")} in your browser or client.`,
         `  console        ${entryUrl(ports)}`,
-        `  APIs           ${entryUrl(ports, "/api/brain/")}  /api/execution/  /api/scavenger/`,
+        `  APIs           ${entryUrl(ports, "/api/brain/")}  /api/execution/  /api/scavenger/  ${QUANT_API_PREFIX}`,
         `  prometheus     http://127.0.0.1:${ports.prometheus}/`,
         `  alertmanager   http://127.0.0.1:${ports.alertmanager}/`,
         `  pushgateway    http://127.0.0.1:${ports.pushgateway}/`,

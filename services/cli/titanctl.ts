@@ -11,10 +11,14 @@ import { registerQuantCommands } from "./commands/quant.js";
 import { registerProposalsCommands } from "./commands/proposals.js";
 import { registerBackupCommands } from "./commands/backup.js";
 import { registerAuditCommands } from "./commands/audit.js";
+import { registerUserCommands } from "./commands/users.js";
 
 const program = new Command()
   .name("titanctl")
-  .description("Titan on-call CLI. Environment: TITAN_API_URL, TITAN_TOKEN or TITAN_TOKEN_FILE, TITAN_CA_FILE, TITAN_STATE_DIR")
+  .description(
+    "Titan on-call CLI. Environment: TITAN_API_URL, TITAN_TOKEN or TITAN_TOKEN_FILE, TITAN_CA_FILE, TITAN_STATE_DIR; " +
+      "for the commands that log in to the console (token create, user add|disable|enable): TITAN_USER and TITAN_OTP",
+  )
   .showHelpAfterError();
 
 program
@@ -38,6 +42,7 @@ registerQuantCommands(program, () => cliContext());
 registerProposalsCommands(program, () => cliContext());
 registerBackupCommands(program, () => cliContext());
 registerAuditCommands(program, () => cliContext());
+registerUserCommands(program, () => cliContext());
 
 try {
   await program.parseAsync(process.argv);

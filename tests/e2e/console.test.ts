@@ -1,17 +1,16 @@
 // The console in a browser (headless Chromium through playwright-core) against a whole local stack of
-// its own over TLS (scratch state folder, ports offset), with the AI Quant API beside it: the first
+// its own over TLS (scratch state folder, ports offset), the AI Quant API among its PM2 apps: the first
 // admin sets up with the 0600 setup code and logs in with TOTP; a position appears and updates live;
 // flatten all from the page brings the paper venue to zero; approving a proposal moves the scavenger to
 // a new parameter version; a viewer sees no emergency control and the API refuses one (403).
 // Screenshots go to build/test-artifacts/console/.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import getPort from "get-port";
 import { Redis } from "ioredis";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -38,9 +37,7 @@ const log = (line: string): void => void process.stdout.write(`[console-e2e ${((
 
 let stackDir: string;
 let ports: StackPorts;
-let quantPort: number;
 let env: NodeJS.ProcessEnv;
-let quantApi: ChildProcess | undefined;
 let browser: Browser;
 let redis: Redis;
 let baseUrl: string;
@@ -186,18 +183,6 @@ const statusOf = (url: string): Promise<number> =>
 
 let quantEnv: Record<string, string>;
 
-const startQuantApi = async (): Promise<void> => {
-  quantApi = spawn(process.execPath, [join(REPO_DIR, "dist", "services", "ai-quant", "api-main.js")], {
-    cwd: REPO_DIR,
-    env: { PATH: process.env.PATH, ...quantEnv, TITAN_LOG_LEVEL: "warn", TITAN_HTTP_HOST: "127.0.0.1", TITAN_HTTP_PORT: String(quantPort), TITAN_INSTANCE_ID: "ai-quant-api-e2e" },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  await waitFor("the AI Quant API", async () => (await statusOf(`${quantUrl()}/health/ready`)) === 200, 60_000);
-};
-
-/** The AI Quant API serves HTTPS when the stack gives ai-quant a certificate, plain HTTP otherwise. */
-const quantUrl = (): string => `${quantEnv.TITAN_TLS_CERT_FILE ? "https" : "http"}://127.0.0.1:${quantPort}`;
-
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const parent = mkdtempSync(join(inject("scratchDir"), "console-e2e-"));
@@ -212,20 +197,9 @@ beforeAll(async () => {
   }
   if (offset === undefined) throw new Error("no free port range for the stack under test");
   ports = stackPorts(offset);
-  quantPort = await getPort();
-  quantEnv = stackAppEnv("ai-quant", offset);
-  const local = (port: number): string => `http://127.0.0.1:${port}`;
-  // What the ecosystem does not set for the console moves with the offset here; PM2 hands the stack
-  // command's environment to its apps (the ecosystem's own settings win where it has them).
-  env = {
-    ...process.env,
-    TITAN_STACK_DIR: stackDir,
-    TITAN_STACK_PORT_OFFSET: String(offset),
-    TITAN_STATE_DIR: stackDir,
-    TITAN_ALERTMANAGER_URL: local(ports.alertmanager),
-    TITAN_PROMETHEUS_URL: local(ports.prometheus),
-    TITAN_QUANT_URL: quantUrl(),
-  };
+  // The AI Quant API's environment as the ecosystem gives it: this test writes its proposal as ai-quant.
+  quantEnv = stackAppEnv("ai-quant-api", offset);
+  env = { ...process.env, TITAN_STACK_DIR: stackDir, TITAN_STACK_PORT_OFFSET: String(offset), TITAN_STATE_DIR: stackDir };
   if (process.env.TITAN_E2E_SKIP_BUILD !== "1") {
     const build = await run("npm", ["run", "build"], 600_000);
     expect(build.code, build.output).toBe(0);
@@ -233,12 +207,12 @@ beforeAll(async () => {
   }
   const up = await stack("up");
   // The nightly ai-quant job may fail its first run on a fresh stack (it can start before the scavenger
-  // has granted it read access); this test starts the AI Quant API itself and needs only the services.
+  // has granted it read access); this test needs the services and the AI Quant API, not the job's run.
   const quantJobOnly = /Titan is NOT fully up after [\d.]+ s: ai-quant failed/.test(up.output);
   if (quantJobOnly) log("the ai-quant job's first run failed on the fresh stack (not what this test checks)");
   expect(up.code === 0 || quantJobOnly, up.output).toBe(true);
   log(`stack up in ${stackDir}, ports offset by ${offset}`);
-  await startQuantApi();
+  await waitFor("the stack's AI Quant API", async () => (await statusOf(`https://127.0.0.1:${ports.aiQuantApi}/health/ready`)) === 200, 60_000);
   const redisUrl = quantEnv.TITAN_REDIS_URL as string;
   redis = new Redis(redisUrl, redisUrl.startsWith("rediss:") ? { tls: { ca: readFileSync(join(stackDir, "ca", "ca.crt")) } } : {});
   baseUrl = `https://localhost:${ports.nginxHttps}`;
@@ -248,7 +222,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   redis?.disconnect();
-  quantApi?.kill("SIGTERM");
   if (stackDir) await stack("down", 180_000);
 }, 240_000);
 

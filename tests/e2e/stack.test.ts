@@ -1,6 +1,7 @@
 // The whole local stack, as `npm start` runs it, in a scratch state folder with every port offset so
-// it never meets a developer's stack on the fixed ports: up, healthy, a second up that changes
-// nothing, status, then down leaving no process behind.
+// it never meets a developer's stack on the fixed ports: up, healthy (the AI Quant API and the backup
+// scheduler among its PM2 apps), a second up that changes nothing, status, then down leaving no
+// process behind.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:https";
@@ -88,7 +89,7 @@ describe("the local stack", () => {
     const manifest = JSON.parse(readFileSync(join(stackDir, "stack.json"), "utf8")) as StackManifest;
     expect(manifest.state).toBe("up");
     expect(manifest.components.map((c) => c.name).sort()).toEqual(
-      ["ai-quant", "alertmanager", "brain", "console", "execution", "nginx", "node-exporter", "postgres", "postgres-exporter", "prometheus", "pushgateway", "redis", "redis-exporter", "scavenger"].sort(),
+      ["ai-quant", "ai-quant-api", "alertmanager", "backup", "brain", "console", "execution", "nginx", "node-exporter", "postgres", "postgres-exporter", "prometheus", "pushgateway", "redis", "redis-exporter", "scavenger"].sort(),
     );
     expect(manifest.components.find((c) => c.name === "brain")?.port).toBe(ports.brain);
   });
@@ -96,9 +97,10 @@ describe("the local stack", () => {
   it("serves the console and the APIs through the TLS entry point, and hides /metrics", async () => {
     expect((await get("/healthz")).status).toBe(200);
     expect((await get("/health/ready")).status).toBe(200);
-    for (const service of ["brain", "execution", "scavenger"]) expect((await get(`/api/${service}/health/ready`)).status, service).toBe(200);
+    for (const prefix of ["brain", "execution", "scavenger", "quant"]) expect((await get(`/api/${prefix}/health/ready`)).status, prefix).toBe(200);
     expect((await get("/metrics")).status).toBe(404);
     expect((await get("/api/brain/metrics")).status).toBe(404);
+    expect((await get("/api/quant/metrics")).status).toBe(404);
   });
 
   it("has Prometheus scraping every service and exporter", async () => {
@@ -107,17 +109,44 @@ describe("the local stack", () => {
     while (Date.now() < deadline) {
       const body = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: { job: string }; health: string }> } };
       health = Object.fromEntries(body.data.activeTargets.map((t) => [t.labels.job, t.health]));
-      if (Object.keys(health).length === 10 && Object.values(health).every((h) => h === "up")) break;
+      if (Object.keys(health).length === 12 && Object.values(health).every((h) => h === "up")) break;
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    expect(health).toEqual({ alertmanager: "up", brain: "up", console: "up", execution: "up", node: "up", postgres: "up", prometheus: "up", pushgateway: "up", redis: "up", scavenger: "up" });
+    expect(health).toEqual({
+      "ai-quant-api": "up", alertmanager: "up", backup: "up", brain: "up", console: "up", execution: "up", node: "up", postgres: "up", prometheus: "up", pushgateway: "up", redis: "up", scavenger: "up",
+    });
   }, 60_000);
 
-  it("reports every component healthy in status and in titanctl status", async () => {
+  it("reports every component healthy in status and in titanctl status, the AI Quant API and the backup scheduler included", async () => {
     const status = await stack("status", 60_000);
     expect(status.code, status.output).toBe(0);
+    for (const app of ["ai-quant-api", "backup"]) expect(status.output).toMatch(new RegExp(`\\n${app}\\s+ok\\s+pid \\d+`));
     const titanctl = await run("node", ["bin/titanctl.mjs", "status"], 60_000, { TITAN_API_URL: `https://127.0.0.1:${ports.nginxHttps}` });
     expect(titanctl.code, titanctl.output).toBe(0);
+    for (const app of ["ai-quant-api", "backup"]) expect(titanctl.output).toMatch(new RegExp(`\\n${app}\\s+healthy`));
+  }, 120_000);
+
+  it("has the backup scheduler take the first backups once the services are ready, and push their metrics", async () => {
+    const ready = async (): Promise<{ lastPass: { outcome: string; ran: string[] } | null }> =>
+      new Promise((resolveReady, reject) => {
+        const req = request({ host: "127.0.0.1", servername: "localhost", port: ports.backup, path: "/health/ready", ca: readFileSync(join(stackDir, "ca", "ca.crt")), agent: false }, (res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString()));
+          res.on("end", () => resolveReady(JSON.parse(body) as { lastPass: { outcome: string; ran: string[] } | null }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const deadline = Date.now() + 90_000;
+    let lastPass = (await ready()).lastPass;
+    while (lastPass === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      lastPass = (await ready()).lastPass;
+    }
+    // A fresh stack has no backup yet: every tier is due on the first pass.
+    expect(lastPass).toMatchObject({ outcome: "succeeded", ran: ["tradingData", "configuration", "historicalAnalytics", "redis", "compliance"] });
+    const pushed = await (await fetch(`http://127.0.0.1:${ports.pushgateway}/metrics`)).text();
+    expect(pushed).toMatch(/titan_backup_runs_total\{[^}]*outcome="succeeded"[^}]*tier="tradingData"[^}]*\} 1/);
   }, 120_000);
 
   it("reuses its state on a second up and leaves running components alone", async () => {

@@ -104,6 +104,7 @@ export const loadTargets = (stateDir: string, apiUrl: string): StatusTarget[] =>
     { name: "brain", kind: "http", url: `${base}/api/brain/health/ready` },
     { name: "execution", kind: "http", url: `${base}/api/execution/health/ready` },
     { name: "scavenger", kind: "http", url: `${base}/api/scavenger/health/ready` },
+    { name: "ai-quant-api", kind: "http", url: `${base}/api/quant/health/ready` },
   ];
 };
 

@@ -109,7 +109,7 @@ export class Enrollments {
   }
 
   /** An admin invites a new user, or resets an existing one's credentials; the code is returned once. */
-  async issue(actor: AuditActor, req: { username: string; role: Role; reset: boolean }): Promise<{ code: string; id: string; expiresAtMs: number }> {
+  async issue(actor: AuditActor, req: { username: string; role: Role; reset: boolean; reason?: string | null }): Promise<{ code: string; id: string; expiresAtMs: number }> {
     if (!USERNAME_PATTERN.test(req.username)) throw new EnrollmentError(400, [`username must match ${USERNAME_PATTERN.source}`]);
     return this.o.db.transaction(async (tx) => {
       const nowMs = this.now();
@@ -125,7 +125,7 @@ export class Enrollments {
       if (existing !== null) await this.o.auth.closeSessions(tx, existing, "credentials reset", nowMs);
       await appendAudit(
         tx,
-        { actor, service: SERVICE, action: req.reset ? "user.reset" : "user.invite", target: `user:${existing?.id ?? req.username}`, after: { username: req.username, role, enrollmentId: id, expiresAtMs } },
+        { actor, service: SERVICE, action: req.reset ? "user.reset" : "user.invite", target: `user:${existing?.id ?? req.username}`, reason: req.reason ?? null, after: { username: req.username, role, enrollmentId: id, expiresAtMs } },
         this.o.clock,
       );
       return { code, id, expiresAtMs };

@@ -59,6 +59,55 @@ export const UserViewSchema = Type.Object(
 );
 export const UserListSchema = Type.Object({ users: Type.Array(UserViewSchema) }, STRICT);
 
+const UserFindingSchema = Type.Enum(["stale-account", "mfa-missing"]);
+const TokenFindingSchema = Type.Enum(["stale-token", "rotation-due", "bootstrap-token-live"]);
+
+/** The quarterly access review (domain/access-review.ts): every user, every live token, and the findings. */
+export const AccessReviewSchema = Type.Object(
+  {
+    generatedAtMs: TsMs,
+    reviewEveryDays: Type.Integer(),
+    staleAfterDays: Type.Integer(),
+    rotateAfterDays: Type.Integer(),
+    users: Type.Array(
+      Type.Object(
+        {
+          ...UserViewSchema.properties,
+          credentialAgeDays: Type.Integer({ minimum: 0 }),
+          daysSinceLogin: Nullable(Type.Integer({ minimum: 0 })),
+          findings: Type.Array(UserFindingSchema),
+        },
+        STRICT,
+      ),
+    ),
+    tokens: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          name: Type.String(),
+          role: RoleSchema,
+          scopes: Type.Array(Type.String()),
+          createdBy: Type.String(),
+          createdAtMs: TsMs,
+          expiresAtMs: TsMs,
+          lastUsedAtMs: Nullable(TsMs),
+          ageDays: Type.Integer({ minimum: 0 }),
+          expiresInDays: Type.Integer(),
+          daysSinceUse: Nullable(Type.Integer({ minimum: 0 })),
+          consoleSession: Type.Boolean(),
+          bootstrap: Type.Boolean(),
+          findings: Type.Array(TokenFindingSchema),
+        },
+        STRICT,
+      ),
+    ),
+    findings: Type.Array(
+      Type.Object({ subject: Type.Enum(["user", "token"]), id: Type.String(), name: Type.String(), finding: Type.Union([UserFindingSchema, TokenFindingSchema]), detail: Type.String() }, STRICT),
+    ),
+  },
+  STRICT,
+);
+
 export const ControlParamsSchema = Type.Object({ action: Type.Enum([...CONTROL_ACTIONS]) }, STRICT);
 
 export const ControlRequestSchema = Type.Object(

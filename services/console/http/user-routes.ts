@@ -1,11 +1,10 @@
 // User management for admins: invite (a one-time enrollment code, shown once), reset credentials,
-// change role, disable and enable; the quarterly access review; and the API token routes, where issuing
+// change role, disable and enable; the quarterly access review (audited); and the API token routes, where issuing
 // a token needs an admin at the console with a second factor. Every change is audited in its
 // transaction, and a change of role or access closes the user's sessions (their tokens carry the role).
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { SECURITY } from "../../../ops/index.js";
-import { appendAudit } from "../../shared/audit/index.js";
+import { appendAudit, recordAudit } from "../../shared/audit/index.js";
 import { listApiTokens, tokenRoutes } from "../../shared/auth/index.js";
 import type { Clock } from "../../shared/clock.js";
 import { ProblemDetailsSchema, roleAtLeast, type Role } from "../../shared/contracts/index.js";
@@ -16,10 +15,11 @@ import type { Enrollments } from "../adapters/enrollments.js";
 import { activeSessionCounts } from "../adapters/session-store.js";
 import { findUserByName, listUsers, setUserDisabled, setUserRole, type UserRecord } from "../adapters/user-store.js";
 import { mfaRequired } from "../domain/accounts.js";
+import { accessReview } from "../domain/access-review.js";
 import { isLocked } from "../domain/lockout.js";
 import { requireMfaSession } from "./guards.js";
 import { enrollmentProblem } from "./session-routes.js";
-import { EnrollmentIssuedSchema, ReasonOnlySchema, UserInviteSchema, UserListSchema, UserParamsSchema, UserRoleChangeSchema } from "./schemas.js";
+import { AccessReviewSchema, EnrollmentIssuedSchema, ReasonOnlySchema, UserInviteSchema, UserListSchema, UserParamsSchema, UserRoleChangeSchema } from "./schemas.js";
 
 export interface UserRoutesOptions {
   readonly db: Database;
@@ -31,7 +31,6 @@ export interface UserRoutesOptions {
 const admin = { auth: { role: "admin" as const } };
 const tags = ["users"];
 const problems = { 400: ProblemDetailsSchema, 401: ProblemDetailsSchema, 403: ProblemDetailsSchema, 404: ProblemDetailsSchema, 409: ProblemDetailsSchema };
-const DAY_MS = 86_400_000;
 
 const actorOf = (request: FastifyRequest) => {
   const p = request.principal;
@@ -79,7 +78,7 @@ export const userRoutes = async (parent: FastifyInstance, opts: UserRoutesOption
     async (request, reply) => {
       requireMfaSession(request, "inviting a user");
       try {
-        const issued = await opts.enrollments.issue(actorOf(request), { username: request.body.username, role: request.body.role, reset: false });
+        const issued = await opts.enrollments.issue(actorOf(request), { username: request.body.username, role: request.body.role, reset: false, reason: request.body.reason ?? null });
         return reply.code(201).header("cache-control", "no-store").send({ username: request.body.username, code: issued.code, expiresAtMs: issued.expiresAtMs, setupPath: "/setup" });
       } catch (err) {
         throw enrollmentProblem(err);
@@ -93,7 +92,7 @@ export const userRoutes = async (parent: FastifyInstance, opts: UserRoutesOption
     async (request, reply) => {
       requireMfaSession(request, "resetting credentials");
       try {
-        const issued = await opts.enrollments.issue(actorOf(request), { username: request.params.username, role: "viewer", reset: true });
+        const issued = await opts.enrollments.issue(actorOf(request), { username: request.params.username, role: "viewer", reset: true, reason: request.body.reason });
         return reply.code(201).header("cache-control", "no-store").send({ username: request.params.username, code: issued.code, expiresAtMs: issued.expiresAtMs, setupPath: "/setup" });
       } catch (err) {
         throw enrollmentProblem(err);
@@ -143,30 +142,30 @@ export const userRoutes = async (parent: FastifyInstance, opts: UserRoutesOption
     );
   }
 
-  app.get("/api/access-review", { config: admin, schema: { tags, summary: "The quarterly access review: users, roles, last logins and token ages" } }, async () => {
-    const now = nowMs();
-    const [users, tokens, sessions] = await Promise.all([listUsers(db), listApiTokens(db), activeSessionCounts(db)]);
-    const ageDays = (ms: number): number => Math.floor((now - ms) / DAY_MS);
-    return {
-      generatedAtMs: now,
-      reviewEveryDays: SECURITY.accessReviewSeconds.value / 86_400,
-      users: users.map((u) => ({ ...userView(u, sessions.get(u.id) ?? 0, now), credentialAgeDays: ageDays(u.credentialsSetAtMs), daysSinceLogin: u.lastLoginAtMs === null ? null : ageDays(u.lastLoginAtMs) })),
-      tokens: tokens
-        .filter((t) => t.revokedAtMs === null && t.expiresAtMs > now)
-        .map((t) => ({
-          id: t.id,
-          name: t.name,
-          role: t.role,
-          scopes: [...t.scopes],
-          createdBy: t.createdBy,
-          ageDays: ageDays(t.createdAtMs),
-          expiresInDays: Math.ceil((t.expiresAtMs - now) / DAY_MS),
-          daysSinceUse: t.lastUsedAtMs === null ? null : ageDays(t.lastUsedAtMs),
-          consoleSession: t.name.startsWith("console session "),
-          bootstrap: t.isBootstrap,
-        })),
-    };
-  });
+  app.get(
+    "/api/access-review",
+    { config: admin, schema: { tags, summary: "The quarterly access review: users, roles, last logins, second factors, live tokens with age and last use, and the findings to act on (audited)", response: { 200: AccessReviewSchema, ...problems } } },
+    async (request) => {
+      const now = nowMs();
+      const [users, tokens, sessions] = await Promise.all([listUsers(db), listApiTokens(db), activeSessionCounts(db)]);
+      // Token hashes never leave the store: only what the review shows goes in.
+      const review = accessReview(
+        users.map((u) => userView(u, sessions.get(u.id) ?? 0, now)),
+        tokens.map((t) => ({ id: t.id, name: t.name, role: t.role, scopes: [...t.scopes], createdBy: t.createdBy, createdAtMs: t.createdAtMs, expiresAtMs: t.expiresAtMs, revokedAtMs: t.revokedAtMs, lastUsedAtMs: t.lastUsedAtMs, isBootstrap: t.isBootstrap })),
+        now,
+      );
+      // The review is a control of the seed ("quarterly access permission reviews"): who ran it, when, and what it found is kept.
+      await recordAudit(
+        db,
+        { actor: actorOf(request), service: SERVICE, action: "access.review", target: "console:access", after: { users: review.users.length, tokens: review.tokens.length, findings: review.findings.map((f) => `${f.subject}:${f.name}:${f.finding}`) } },
+        clock,
+      );
+      return {
+        ...review,
+        tokens: review.tokens.map(({ revokedAtMs: _revoked, isBootstrap, ...t }) => ({ ...t, bootstrap: isBootstrap })),
+      };
+    },
+  );
 
   // API tokens: the shared routes, with issuance held to an admin at the console with a second factor.
   await app.register(async (scope) => {
