@@ -4,18 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningService } from "../../../services/shared/runtime.js";
 import { xaddAll } from "../../support/messaging/fixtures.js";
+import { metricCount } from "../../support/metrics.js";
 import { systemClock } from "../../../services/shared/clock.js";
 import { makeEnvelope, streamOf } from "../../../services/shared/contracts/index.js";
 import { brainTestWorld, count, equityPayload, fillReport, metricValue, publish, startBrain, waitFor, type BrainTestWorld } from "./support.js";
 
 const FILLS = 60;
 
-/** How many times the brain ran a named statement (the histogram's count). */
-const statementRuns = async (brain: RunningService<"brain">, statement: string): Promise<number> => {
-  const metric = (await brain.ctx.metrics.registry.getMetricsAsJSON()).find((m) => m.name === "titan_brain_db_statement_duration_seconds");
-  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, unknown>; metricName?: string }>;
-  return values.filter((v) => v.labels.statement === statement && v.metricName?.endsWith("_count")).reduce((sum, v) => sum + v.value, 0);
-};
 const QTY = 0.001;
 
 describe("a burst of fills in batched transactions", () => {
@@ -35,8 +30,8 @@ describe("a burst of fills in batched transactions", () => {
 
   it("books each fill once, builds each on the last within a transaction and never reloads the state", async () => {
     const versionBefore = await count(world.db, "SELECT version AS n FROM brain.state");
-    const loadsBefore = await statementRuns(brain, "brain_state_load");
-    const commitsBefore = await statementRuns(brain, "commit");
+    const loadsBefore = await metricCount(brain.ctx.metrics, "titan_brain_db_statement_duration_seconds", { statement: "brain_state_load" });
+    const commitsBefore = await metricCount(brain.ctx.metrics, "titan_brain_db_statement_duration_seconds", { statement: "commit" });
     const reports = Array.from({ length: FILLS }, () => fillReport("buy", QTY, 50_000));
     // One pipeline: the brain's next read finds the whole burst.
     await xaddAll(world.redis, streamOf("execution-report"), reports.map((payload) => makeEnvelope("execution-report", payload, { source: "execution", clock: systemClock })));
@@ -45,9 +40,9 @@ describe("a burst of fills in batched transactions", () => {
     await waitFor(async () => (await count(world.db, "SELECT version AS n FROM brain.state")) === versionBefore + FILLS, 15_000, "one state version per fill");
     const qty = Number((await world.db.pool.query<{ qty: string }>("SELECT positions->'BTCUSDT'->>'qty' AS qty FROM brain.state")).rows[0]?.qty);
     expect(qty).toBeCloseTo(FILLS * QTY, 9);
-    await waitFor(async () => (await statementRuns(brain, "commit")) > commitsBefore, 5_000, "a commit");
-    expect(await statementRuns(brain, "brain_state_load")).toBe(loadsBefore);
-    const commits = (await statementRuns(brain, "commit")) - commitsBefore;
+    await waitFor(async () => (await metricCount(brain.ctx.metrics, "titan_brain_db_statement_duration_seconds", { statement: "commit" })) > commitsBefore, 5_000, "a commit");
+    expect(await metricCount(brain.ctx.metrics, "titan_brain_db_statement_duration_seconds", { statement: "brain_state_load" })).toBe(loadsBefore);
+    const commits = (await metricCount(brain.ctx.metrics, "titan_brain_db_statement_duration_seconds", { statement: "commit" })) - commitsBefore;
     expect(commits).toBeLessThan(FILLS / 2); // batched: far fewer commits than fills
   });
 });

@@ -21,16 +21,12 @@ import {
   waitForEffects,
   xaddAll,
 } from "../../support/messaging/fixtures.js";
+import { metricCount } from "../../support/metrics.js";
 import { uniquePrefix, withTestDatabase, type TestDatabase } from "../../support/test-database.js";
 
 const MESSAGES = 400;
 const TRANSACTION_BATCH = 16;
 
-const metricValue = async (metrics: ServiceMetrics, name: string, labels: Record<string, string>): Promise<number> => {
-  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, unknown>; metricName?: string }>;
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want) && (v.metricName === undefined || v.metricName.endsWith("_count"))).reduce((sum, v) => sum + v.value, 0);
-};
 
 describe("batched consumption", () => {
   let db: TestDatabase;
@@ -128,8 +124,8 @@ describe("batched consumption", () => {
       for (const e of good.slice(0, 15)) expect(handlerRuns.get(e.id)).toBe(2);
       for (const e of good.slice(15)) expect(handlerRuns.get(e.id)).toBe(1);
       expect(handlerRuns.get(poison.id)).toBe(3);
-      expect(await metricValue(metrics, "titan_brain_messages_processed_total", { stream })).toBe(good.length);
-      expect(await metricValue(metrics, "titan_brain_messages_dead_lettered_total", { stream, reason_class: "handler-failed" })).toBe(1);
+      expect(await metricCount(metrics, "titan_brain_messages_processed_total", { stream })).toBe(good.length);
+      expect(await metricCount(metrics, "titan_brain_messages_dead_lettered_total", { stream, reason_class: "handler-failed" })).toBe(1);
     } finally {
       await consumer.stop();
       await serviceDb.close();
@@ -159,10 +155,10 @@ describe("batched consumption", () => {
     await xaddAll(redis, stream, Array.from({ length: 40 }, (_, seq) => testEnvelope(seq)));
     try {
       await consumer.start();
-      await waitFor(async () => (await metricValue(metrics, "titan_brain_messages_processed_total", { stream })) === 40, 15_000, "40 messages processed");
-      expect(await metricValue(metrics, "titan_brain_db_statement_duration_seconds", { statement: "messaging_inbox_insert_batch" })).toBe(1);
-      expect(await metricValue(metrics, "titan_brain_db_statement_duration_seconds", { statement: "messaging_inbox_insert" })).toBe(0);
-      expect(await metricValue(metrics, "titan_brain_db_statement_duration_seconds", { statement: "commit" })).toBe(1);
+      await waitFor(async () => (await metricCount(metrics, "titan_brain_messages_processed_total", { stream })) === 40, 15_000, "40 messages processed");
+      expect(await metricCount(metrics, "titan_brain_db_statement_duration_seconds", { statement: "messaging_inbox_insert_batch" })).toBe(1);
+      expect(await metricCount(metrics, "titan_brain_db_statement_duration_seconds", { statement: "messaging_inbox_insert" })).toBe(0);
+      expect(await metricCount(metrics, "titan_brain_db_statement_duration_seconds", { statement: "commit" })).toBe(1);
     } finally {
       await consumer.stop();
       await meteredDb.close();

@@ -6,13 +6,9 @@ import { createDatabase, type Database } from "../../../services/shared/db/datab
 import { InvalidMessageError, enqueueInTransaction, isEnqueuedInTransaction } from "../../../services/shared/messaging/index.js";
 import { ServiceMetrics } from "../../../services/shared/metrics.js";
 import { prepareSchema, schemaUrl, testEnvelope } from "../../support/messaging/fixtures.js";
+import { metricCount } from "../../support/metrics.js";
 import { withTestDatabase, type TestDatabase } from "../../support/test-database.js";
 
-const statementCount = async (metrics: ServiceMetrics, statement: string): Promise<number> => {
-  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === "titan_brain_db_statement_duration_seconds");
-  const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, unknown>; metricName?: string }>;
-  return values.filter((v) => v.labels.statement === statement && v.metricName?.endsWith("_count")).reduce((sum, v) => sum + v.value, 0);
-};
 
 describe("outbox rows gathered per transaction", () => {
   let db: TestDatabase;
@@ -33,14 +29,14 @@ describe("outbox rows gathered per transaction", () => {
 
   it("writes 50 messages in one statement at commit, in the order they were enqueued", async () => {
     const envelopes = Array.from({ length: 50 }, (_, seq) => testEnvelope(seq));
-    const before = await statementCount(metrics, "messaging_outbox_enqueue_batch");
+    const before = await metricCount(metrics, "titan_brain_db_statement_duration_seconds", { statement: "messaging_outbox_enqueue_batch" });
     await serviceDb.transaction(async (tx) => {
       for (const e of envelopes) await enqueueInTransaction(tx, e, "titan:gathered");
       expect(isEnqueuedInTransaction(tx, envelopes[7]!.id)).toBe(true);
       // Nothing is written before the commit: another connection sees no row yet.
       expect((await db.pool.query("SELECT 1 FROM brain.outbox")).rowCount).toBe(0);
     });
-    expect(await statementCount(metrics, "messaging_outbox_enqueue_batch")).toBe(before + 1);
+    expect(await metricCount(metrics, "titan_brain_db_statement_duration_seconds", { statement: "messaging_outbox_enqueue_batch" })).toBe(before + 1);
     expect(await seqs()).toEqual(envelopes.map((_, seq) => seq));
   });
 
