@@ -10,6 +10,9 @@ export interface ReplayChildResult {
   readonly eventsPerSecond: number;
   readonly medianEventsPerSecond: number;
   readonly bareEventsPerSecond?: number;
+  /** Market events (open interest, funding, spot prices) replayed beside the same trades, and the trade rate then. */
+  readonly marketEvents?: number;
+  readonly withMarketEventsEventsPerSecond?: number;
   readonly signals?: number;
   readonly trades?: number;
 }
@@ -20,6 +23,8 @@ interface AiQuantBench {
     eventsPerSecond: number;
     medianEventsPerSecond: number;
     bareEventsPerSecond: number;
+    marketEvents?: number;
+    withMarketEventsEventsPerSecond?: number;
     signals: number;
     trades: number;
   };
@@ -83,7 +88,16 @@ try {
 }
 if (bench) {
   const r = bench.measureReplaySpeed(quick ? { days: 1, repeats: 1 } : {});
-  result = { source: "services/ai-quant/bench.ts measureReplaySpeed", events: r.events, eventsPerSecond: r.eventsPerSecond, medianEventsPerSecond: r.medianEventsPerSecond, bareEventsPerSecond: r.bareEventsPerSecond, signals: r.signals, trades: r.trades };
+  result = {
+    source: "services/ai-quant/bench.ts measureReplaySpeed",
+    events: r.events,
+    eventsPerSecond: r.eventsPerSecond,
+    medianEventsPerSecond: r.medianEventsPerSecond,
+    bareEventsPerSecond: r.bareEventsPerSecond,
+    ...(r.marketEvents !== undefined && r.withMarketEventsEventsPerSecond !== undefined ? { marketEvents: r.marketEvents, withMarketEventsEventsPerSecond: r.withMarketEventsEventsPerSecond } : {}),
+    signals: r.signals,
+    trades: r.trades,
+  };
 } else {
   result = measureFallback(quick);
 }

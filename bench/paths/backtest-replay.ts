@@ -20,6 +20,9 @@ export const measureBacktestReplay = async (quick: boolean): Promise<ResultRow> 
       notes: [
         `${r.events.toLocaleString("en-US")} trade events, best repeat ${formatRate(r.eventsPerSecond)} (median ${formatRate(r.medianEventsPerSecond)})` +
           (r.bareEventsPerSecond ? `; the scavenger's replay loop alone ${formatRate(r.bareEventsPerSecond)}` : "") +
+          (r.withMarketEventsEventsPerSecond && r.marketEvents
+            ? `; with ${r.marketEvents.toLocaleString("en-US")} market events (open interest, funding, spot) beside the trades ${formatRate(r.withMarketEventsEventsPerSecond)}`
+            : "") +
           (r.signals !== undefined ? `; ${r.signals} signals, ${r.trades} simulated trades` : ""),
         `source: ${r.source}`,
       ],

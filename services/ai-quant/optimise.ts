@@ -118,6 +118,7 @@ export async function optimiseRun(deps: OptimiseDeps, opts: OptimiseOptions, ctx
   let replayedTrades = 0;
   let backtests = 0;
   let periodTrades = 0;
+  let periodMarketEvents = 0;
   const traded = new Set<string>();
   for (const fold of plan) {
     const span = await loadSpan(fold.inSample.fromMs - warmupMs, fold.outOfSample.toMs);
@@ -143,6 +144,8 @@ export async function optimiseRun(deps: OptimiseDeps, opts: OptimiseOptions, ctx
     replayedTrades += (trial + 2) * isRows + 2 * oosRows;
     backtests += trial + 4;
     periodTrades += (fold.index === 0 ? isRows : 0) + oosRows;
+    const eventRows = (window: Window) => inputs(window).tape.marketEvents?.tsMs.length ?? 0;
+    periodMarketEvents += (fold.index === 0 ? eventRows(fold.inSample) : 0) + eventRows(fold.outOfSample);
     for (const s of span.tape.symbols) traded.add(s);
   }
   const elapsedSeconds = Math.max(1e-3, (clock.monotonicMs() - started) / 1000);
@@ -151,6 +154,8 @@ export async function optimiseRun(deps: OptimiseDeps, opts: OptimiseOptions, ctx
   const wf = { period, folds };
   const verdict = judge(wf, settings.acceptance);
   if (periodTrades === 0) return { outcome: "skipped", detail: `no trades of ${symbols.join(", ")} between ${iso(period.fromMs)} and ${iso(period.toMs)}` };
+  if (periodMarketEvents === 0)
+    notes.push("no open interest, funding or spot prices recorded for the period: the oi-wipeout, funding-squeeze and basis detectors could not fire in the backtests");
   const data: DataSummary = {
     source: opts.data,
     symbols: [...traded].sort(),
@@ -163,6 +168,7 @@ export async function optimiseRun(deps: OptimiseDeps, opts: OptimiseOptions, ctx
   const last = folds.at(-1) as FoldResult;
   const figures: Record<string, number> = {
     tapeTrades: periodTrades,
+    tapeMarketEvents: periodMarketEvents,
     symbols: traded.size,
     folds: folds.length,
     backtests,

@@ -1,8 +1,8 @@
-// What a run reads, each from its owner: the trade tape from execution's tape folder; klines, closed
-// round trips and fills from execution's schema and the active parameter version from the scavenger's,
-// read-only (the
-// ai-quant role needs SELECT on those tables, granted at provisioning). A table the role may not read
-// is reported as a note, not a crash: the run goes on with what it has and says so.
+// What a run reads, each from its owner: the trade tape (trades, and the open interest, funding and spot
+// prices recorded beside them) from execution's tape folder; klines, closed round trips and fills from
+// execution's schema and the active parameter version from the scavenger's, read-only (the ai-quant role
+// needs SELECT on those tables, granted at provisioning). A table the role may not read is reported as a
+// note, not a crash: the run goes on with what it has and says so.
 
 import { readdir } from "node:fs/promises";
 import type { Queryable } from "../../shared/db/database.js";
@@ -10,6 +10,7 @@ import { readTradeTable } from "../../execution/market-data/tape/reader.js";
 import { loadScavengerParameters, type KlineInput, type ScavengerParameters } from "../../scavenger/domain/index.js";
 import type { ClosedTrip, Fill } from "../domain/closed-trades.js";
 import type { QuantTape } from "../domain/tape.js";
+import { readTapeEvents } from "./market-events.js";
 
 export type Readable<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly note: string };
 
@@ -113,19 +114,24 @@ export async function tapeSymbols(dir: string): Promise<string[]> {
   return names.filter((n) => !n.startsWith(".")).map((n) => decodeURIComponent(n)).sort();
 }
 
-/** The recorded trades of `symbols` (all on tape by default) in [fromMs, toMs), in time order. */
+/**
+ * The recorded trades of `symbols` (all on tape by default) in [fromMs, toMs), in time order, with the
+ * market events the scavenger's detectors read (open interest, funding, spot prices) of those symbols.
+ */
 export async function readTape(dir: string, fromMs: number, toMs: number, symbols?: readonly string[]): Promise<{ tape: QuantTape; problems: string[] }> {
   const wanted = symbols && symbols.length > 0 ? [...symbols] : await tapeSymbols(dir);
   if (wanted.length === 0) return { tape: emptyTape(), problems: [] };
   const table = await readTradeTable(dir, { symbols: wanted, fromMs, toMs });
   const present = new Set(table.symbolIndex);
   // Symbols with nothing in the period are dropped, so the strategy does not rank empty markets.
-  if (present.size === wanted.length) return { tape: table, problems: table.problems.map((p) => `${p.path}: ${p.problem}`) };
-  const kept = wanted.filter((_, i) => present.has(i));
+  const kept = present.size === wanted.length ? wanted : wanted.filter((_, i) => present.has(i));
   const renumber = new Map(wanted.map((_, i) => [i, kept.indexOf(wanted[i] as string)]));
+  const { events, problems: eventProblems } = await readTapeEvents(dir, kept, fromMs, toMs);
+  const { problems: tradeProblems, ...columns } = table;
+  const symbolIndex = kept === wanted ? table.symbolIndex : table.symbolIndex.map((i) => renumber.get(i) as number);
   return {
-    tape: { ...table, symbols: kept, symbolIndex: table.symbolIndex.map((i) => renumber.get(i) as number) },
-    problems: table.problems.map((p) => `${p.path}: ${p.problem}`),
+    tape: { ...columns, symbols: kept, symbolIndex, marketEvents: events },
+    problems: [...tradeProblems.map((p) => `${p.path}: ${p.problem}`), ...eventProblems.filter((p) => !tradeProblems.some((t) => p.startsWith(`${t.path}: `)))],
   };
 }
 

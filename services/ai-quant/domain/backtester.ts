@@ -1,11 +1,22 @@
 // The backtester: the scavenger's own strategy core, driven by its own replay loop (replayTape), with a
-// simulated book around it. Nothing of the strategy is re-implemented here: a thin decorator sits
-// between the replay loop and the strategy, shows each trade to the book before the strategy sees it
-// (fills, stops, targets) and tells the strategy what the live service would tell it — open positions
-// and closed trades — so max open positions, the daily loss limit and the win-rate calibration act as
-// they do live. Pure: same parameters and data, same result.
+// simulated book around it. Nothing of the strategy is re-implemented here: the replay loop shows each
+// trade to the book before the strategy sees it (fills, stops, targets) and each bar to the ATR tracker,
+// and the book tells the strategy what the live service would tell it — open positions and closed
+// trades — so max open positions, the daily loss limit and the win-rate calibration act as they do
+// live. The tape's market events (open interest, funding, spot prices) reach the strategy's detectors
+// through the same loop. Pure: same parameters and data, same result.
 
-import { createScavengerStrategy, replayTape, type KlineInput, type ScavengerParameters, type ScavengerSignal, type ScavengerStrategy, type TrapType } from "../../scavenger/domain/index.js";
+import {
+  createScavengerStrategy,
+  deliverTapeEvent,
+  replayTape,
+  type KlineInput,
+  type ScavengerParameters,
+  type ScavengerSignal,
+  type ScavengerStrategy,
+  type TapeEventColumns,
+  type TrapType,
+} from "../../scavenger/domain/index.js";
 import { equityCurve, windowFigures, type EquityPoint, type SimulatedTrade, type Window, type WindowFigures } from "./figures.js";
 import { AtrTracker } from "./market-costs.js";
 import { PositionBook, type BookCounts } from "./position-book.js";
@@ -17,6 +28,8 @@ export interface BacktestInput {
   readonly tape: QuantTape;
   /** Closed bars fed before the first trade (the warm-up when the tape starts at the window). */
   readonly warmupKlines?: readonly KlineInput[];
+  /** Market events (open interest, funding, spot prices) of the warm-up, fed after its bars. */
+  readonly warmupEvents?: TapeEventColumns;
   /** Positions are taken only for signals inside it. */
   readonly window: Window;
 }
@@ -31,38 +44,6 @@ export interface BacktestResult {
   readonly replayedTrades: number;
 }
 
-/**
- * The strategy as the replay loop sees it: every member is the strategy's own (methods bound to it, fields
- * read through), except that a trade reaches the book before the strategy, and a bar the ATR tracker.
- * Built generically, so the decorator follows the strategy's interface as it grows.
- */
-function bookedStrategy(inner: ScavengerStrategy, book: PositionBook, atr: AtrTracker): ScavengerStrategy {
-  const target = inner as unknown as Record<string, unknown>;
-  const wrapper: Record<string, unknown> = {};
-  for (let proto = Object.getPrototypeOf(inner) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const member = target[name];
-      if (name !== "constructor" && typeof member === "function" && !(name in wrapper)) wrapper[name] = (member as (...args: unknown[]) => unknown).bind(inner);
-    }
-  }
-  for (const key of Object.keys(inner)) Object.defineProperty(wrapper, key, { get: () => target[key], enumerable: true });
-  // Only prices the strategy would accept move the book: bad prints fill nothing.
-  const tradable = (priceUsd: number, qty: number) => priceUsd > 0 && priceUsd < Infinity && qty > 0;
-  wrapper.onTradeAt = (symbol: number, priceUsd: number, qty: number, sideSign: number, tsMs: number): readonly ScavengerSignal[] => {
-    if (tradable(priceUsd, qty)) book.onTrade(symbol, priceUsd, tsMs);
-    return inner.onTradeAt(symbol, priceUsd, qty, sideSign, tsMs);
-  };
-  wrapper.onTrade = (symbol: string, priceUsd: number, qty: number, side: "buy" | "sell", tsMs: number, tradeId?: string): readonly ScavengerSignal[] => {
-    if (tradable(priceUsd, qty)) book.onTrade(inner.symbolIndex(symbol), priceUsd, tsMs);
-    return inner.onTrade(symbol, priceUsd, qty, side, tsMs, tradeId);
-  };
-  wrapper.onKline = (kline: KlineInput): void => {
-    atr.onKline(kline);
-    inner.onKline(kline);
-  };
-  return wrapper as unknown as ScavengerStrategy;
-}
-
 /** One backtest of `params` over `input`; `configVersion` only labels the signals. */
 export function runBacktest(params: ScavengerParameters, input: BacktestInput, settings: QuantSettings["backtest"], configVersion = 0): BacktestResult {
   const { window } = input;
@@ -74,9 +55,19 @@ export function runBacktest(params: ScavengerParameters, input: BacktestInput, s
     closed: (trade) =>
       strategy.recordTradeOutcome({ trapType: trade.trapType as TrapType, pnlPercentOfAllocation: (trade.pnlUsd / trade.equityAtOpenUsd) * 100, closedTsMs: trade.exitTsMs }),
   });
-  const booked = bookedStrategy(strategy, book, atr);
-  for (const kline of input.warmupKlines ?? []) booked.onKline(kline);
-  const replay = replayTape(booked, input.tape, { onSignal: (signal) => book.onSignal(strategy.symbolIndex(signal.symbol), signal) });
+  for (const kline of input.warmupKlines ?? []) {
+    atr.onKline(kline);
+    strategy.onKline(kline);
+  }
+  if (input.warmupEvents) feedWarmupEvents(strategy, input.tape.symbols, input.warmupEvents);
+  const replay = replayTape(strategy, input.tape, {
+    // Only prices the strategy would accept move the book: bad prints fill nothing.
+    beforeTrade: (symbol, priceUsd, qty, tsMs) => {
+      if (priceUsd > 0 && priceUsd < Infinity && qty > 0) book.onTrade(symbol, priceUsd, tsMs);
+    },
+    onBar: (kline) => atr.onKline(kline),
+    onSignal: (signal) => book.onSignal(strategy.symbolIndex(signal.symbol), signal),
+  });
   book.closeAll();
   return {
     figures: windowFigures(book.trades, window, settings.initialEquityUsd),
@@ -86,4 +77,10 @@ export function runBacktest(params: ScavengerParameters, input: BacktestInput, s
     counts: { ...book.counts },
     replayedTrades: replay.trades,
   };
+}
+
+/** The warm-up's market events, in order: the detectors' histories (open interest, funding, spot) start full. */
+function feedWarmupEvents(strategy: ScavengerStrategy, symbols: readonly string[], events: TapeEventColumns): void {
+  for (let row = 0; row < events.tsMs.length; row++)
+    deliverTapeEvent(strategy, symbols[events.symbolIndex[row] as number] as string, events.kind[row] as number, events.value[row] as number, events.tsMs[row] as number);
 }

@@ -1,13 +1,15 @@
-// A loaded period of market data and how a backtest of one window reads it: the window's trades (a view
-// into the tape) and, to warm the strategy up, the bars of the preceding warm-up span — built from the
-// tape's own trades the way execution builds its klines, or the recorded klines where the tape has
-// nothing for that span. Built once per window and shared by every candidate of the search.
+// A loaded period of market data and how a backtest of one window reads it: the window's trades and
+// market events (views into the tape) and, to warm the strategy up, the bars of the preceding warm-up
+// span — built from the tape's own trades the way execution builds its klines, or the recorded klines
+// where the tape has nothing for that span — and that span's market events (open interest, funding,
+// spot prices), so the detectors start with their histories. Built once per window and shared by every
+// candidate of the search.
 
 import { INTERVAL_MS, type KlineInput, type ScavengerParameters } from "../../scavenger/domain/index.js";
 import { TradeBarBuilder } from "../../scavenger/domain/trade-bar-builder.js";
 import type { BacktestInput } from "./backtester.js";
 import type { Window } from "./figures.js";
-import { rowAtOrAfter, sliceTape, type QuantTape } from "./tape.js";
+import { rowAtOrAfter, sliceEvents, sliceTape, type QuantTape } from "./tape.js";
 
 export interface Dataset {
   /** Trades of every symbol, in time order, from the warm-up before the period to its end. */
@@ -53,7 +55,13 @@ export function windowInputs(data: Dataset, params: ScavengerParameters, warmupM
     const tapeHasWarmup = rowAtOrAfter(data.tape.tsMs, window.fromMs) > rowAtOrAfter(data.tape.tsMs, window.fromMs - warmupMs);
     const warmupKlines =
       warmupMs === 0 ? [] : tapeHasWarmup ? barsFromTape(data.tape, window.fromMs, warmupMs, intervals) : recordedBars(data.klines, window.fromMs, warmupMs, intervals);
-    const input: BacktestInput = { tape: sliceTape(data.tape, window.fromMs, window.toMs), warmupKlines, window };
+    const events = data.tape.marketEvents;
+    const input: BacktestInput = {
+      tape: sliceTape(data.tape, window.fromMs, window.toMs),
+      warmupKlines,
+      ...(events && warmupMs > 0 ? { warmupEvents: sliceEvents(events, window.fromMs - warmupMs, window.fromMs) } : {}),
+      window,
+    };
     memo.set(key, input);
     return input;
   };

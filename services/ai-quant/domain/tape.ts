@@ -1,7 +1,17 @@
 // The trade tape as the backtester holds it: the columnar shape the execution tape reader returns and
 // the scavenger's replay loop takes, with concrete typed arrays so a time range is a zero-copy view.
+// Beside the trades it carries the market events the scavenger's detectors read — open interest,
+// funding and spot prices — as the tape recorded them, in the same columnar form.
 
-import type { TradeTapeColumns } from "../../scavenger/domain/index.js";
+import { tapeEventProblems, type TapeEventColumns, type TradeTapeColumns } from "../../scavenger/domain/index.js";
+
+export interface QuantTapeEvents extends TapeEventColumns {
+  /** Position in TAPE_EVENT_KINDS (open-interest, funding, spot-price). */
+  readonly kind: Uint8Array;
+  readonly symbolIndex: Uint16Array;
+  readonly tsMs: Float64Array;
+  readonly value: Float64Array;
+}
 
 export interface QuantTape extends TradeTapeColumns {
   readonly symbols: readonly string[];
@@ -11,6 +21,8 @@ export interface QuantTape extends TradeTapeColumns {
   readonly qty: Float64Array;
   /** +1 taker buy, −1 taker sell. */
   readonly sideSign: Int8Array;
+  /** Open interest, funding and spot prices of the same symbols, in time order; absent when not recorded. */
+  readonly marketEvents?: QuantTapeEvents;
 }
 
 /** The first row at or after `tsMs` (rows are in time order). */
@@ -25,7 +37,19 @@ export function rowAtOrAfter(tsMs: Float64Array, at: number): number {
   return lo;
 }
 
-/** Rows in [fromMs, toMs), sharing the tape's memory. */
+/** Events in [fromMs, toMs), sharing the table's memory. */
+export function sliceEvents(events: QuantTapeEvents, fromMs: number, toMs: number): QuantTapeEvents {
+  const start = rowAtOrAfter(events.tsMs, fromMs);
+  const end = Math.max(start, rowAtOrAfter(events.tsMs, toMs));
+  return {
+    kind: events.kind.subarray(start, end),
+    symbolIndex: events.symbolIndex.subarray(start, end),
+    tsMs: events.tsMs.subarray(start, end),
+    value: events.value.subarray(start, end),
+  };
+}
+
+/** Rows (and market events) in [fromMs, toMs), sharing the tape's memory. */
 export function sliceTape(tape: QuantTape, fromMs: number, toMs: number): QuantTape {
   const start = rowAtOrAfter(tape.tsMs, fromMs);
   const end = Math.max(start, rowAtOrAfter(tape.tsMs, toMs));
@@ -36,6 +60,7 @@ export function sliceTape(tape: QuantTape, fromMs: number, toMs: number): QuantT
     priceUsd: tape.priceUsd.subarray(start, end),
     qty: tape.qty.subarray(start, end),
     sideSign: tape.sideSign.subarray(start, end),
+    ...(tape.marketEvents ? { marketEvents: sliceEvents(tape.marketEvents, fromMs, toMs) } : {}),
   };
 }
 
@@ -57,5 +82,6 @@ export function tapeProblems(tape: QuantTape): string[] {
       break;
     }
   }
+  if (tape.marketEvents) problems.push(...tapeEventProblems(tape.marketEvents, tape.symbols.length));
   return problems;
 }

@@ -16,6 +16,8 @@ export class BarSeries {
   start = 0;
   /** One past the newest bar. */
   end = 0;
+  /** Counts every change of the bars kept: what was computed from them at one revision holds until the next. */
+  revision = 0;
 
   constructor(capacity: number, intervalMs: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`bar series capacity must be a positive integer, got ${capacity}`);
@@ -55,11 +57,13 @@ export class BarSeries {
     this.volumeQty[i] = volumeQty;
     this.turnoverUsd[i] = turnoverUsd;
     if (this.end - this.start > this.capacity) this.start++;
+    this.revision++;
   }
 
   clear(): void {
     this.start = 0;
     this.end = 0;
+    this.revision++;
   }
 
   /** Turnover (USD) of the bars opened at or after `fromTsMs`. */

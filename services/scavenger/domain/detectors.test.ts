@@ -1,5 +1,15 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { basisTrap, fundingSqueezeTrap, oiWipeoutTrap, type FundingSqueezeInput, type OiWipeoutInput } from "./detectors.js";
+import {
+  basisDiscountHolds,
+  basisTrap,
+  fundingCrowdsShorts,
+  fundingSqueezeTrap,
+  oiWipeoutTrap,
+  openInterestWipedOut,
+  type FundingSqueezeInput,
+  type OiWipeoutInput,
+} from "./detectors.js";
 import { DEFAULT_SCAVENGER_PARAMETERS as params, loadScavengerParameters } from "./scavenger-parameters.js";
 
 describe("open-interest wipeout", () => {
@@ -66,5 +76,54 @@ describe("basis", () => {
     expect(basisTrap({ spotPriceUsd: 100, perpPriceUsd: 99.4, volume24hUsd: 999_999 }, params)).toBeNull();
     expect(basisTrap({ spotPriceUsd: 100, perpPriceUsd: 99.4, volume24hUsd: 1_000_000 }, params)).not.toBeNull();
     expect(basisTrap({ spotPriceUsd: 100, perpPriceUsd: 101, volume24hUsd: 2_000_000 }, params)).toBeNull();
+  });
+});
+
+describe("each detector's cheap half, checked first by the engine", () => {
+  // The engine skips gathering a detector's full input when its cheap half fails: that is exact only if
+  // the detector can never hold without it. And where the cheap half holds, it changes nothing.
+  const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true });
+  const anyOf = (arb: fc.Arbitrary<number>) => fc.oneof({ weight: 8, arbitrary: arb }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, 0, -1, Number.POSITIVE_INFINITY) });
+  const settings = fc.record({ enabled: fc.boolean(), threshold: finite(0.1, 30) });
+
+  it("open interest: no wipeout trap without the open-interest drop", () => {
+    fc.assert(
+      fc.property(settings, anyOf(finite(50, 150)), anyOf(finite(50, 150)), anyOf(finite(0, 2_000)), anyOf(finite(0, 2_000)), anyOf(finite(-10, 10)), (s, price, high, oi, referenceOi, cvd) => {
+        const p = loadScavengerParameters({ oiWipeout: { enabled: s.enabled, oiDropPercent: s.threshold } });
+        const input = { lastPriceUsd: price, windowHighPriceUsd: high, openInterestQty: oi, referenceOpenInterestQty: referenceOi, volumeDeltaQty: cvd };
+        if (!openInterestWipedOut(oi, referenceOi, p)) expect(oiWipeoutTrap(input, p)).toBeNull();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("funding: no squeeze trap without crowded shorts", () => {
+    fc.assert(
+      fc.property(settings, anyOf(finite(-0.01, 0.01)), anyOf(finite(-10, 10)), (s, fundingRate, cvd) => {
+        const p = loadScavengerParameters({ fundingSqueeze: { enabled: s.enabled, maxFundingRatePercent: -s.threshold / 100 } });
+        const input = { lastPriceUsd: 99, fundingRate, lows: [95, 96, 97], highs: [98, 99, 100], volumeDeltaQty: cvd };
+        if (!fundingCrowdsShorts(fundingRate, p)) expect(fundingSqueezeTrap(input, p)).toBeNull();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("basis: no basis trap without the discount", () => {
+    fc.assert(
+      fc.property(settings, anyOf(finite(90, 110)), anyOf(finite(90, 110)), anyOf(finite(0, 5_000_000)), (s, spot, perp, volume) => {
+        const p = loadScavengerParameters({ basis: { enabled: s.enabled, minBasisPercent: s.threshold / 10 } });
+        if (!basisDiscountHolds(spot, perp, p)) expect(basisTrap({ spotPriceUsd: spot, perpPriceUsd: perp, volume24hUsd: volume }, p)).toBeNull();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("hold on the examples above", () => {
+    expect(openInterestWipedOut(800, 1_000, params)).toBe(true);
+    expect(openInterestWipedOut(801, 1_000, params)).toBe(false);
+    expect(fundingCrowdsShorts(-0.0003, params)).toBe(true);
+    expect(fundingCrowdsShorts(-0.0002, params)).toBe(false);
+    expect(basisDiscountHolds(100, 99.4, params)).toBe(true);
+    expect(basisDiscountHolds(100, 99.5, params)).toBe(false);
   });
 });

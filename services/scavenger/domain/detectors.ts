@@ -24,11 +24,10 @@ export interface OiWipeoutInput {
  */
 export function oiWipeoutTrap(input: OiWipeoutInput, params: ScavengerParameters): TrapPlan | null {
   const p = params.oiWipeout;
-  const { lastPriceUsd: price, windowHighPriceUsd: high, openInterestQty: oi, referenceOpenInterestQty: referenceOi } = input;
-  if (!p.enabled || !(price > 0) || !(high > 0) || !(referenceOi > 0) || !(oi >= 0)) return null;
+  const { lastPriceUsd: price, windowHighPriceUsd: high } = input;
+  if (!openInterestWipedOut(input.openInterestQty, input.referenceOpenInterestQty, params) || !(price > 0) || !(high > 0)) return null;
   const priceDrop = (high - price) / high;
-  const oiDrop = (referenceOi - oi) / referenceOi;
-  if (priceDrop < p.priceDropPercent / 100 || oiDrop < p.oiDropPercent / 100 || !(input.volumeDeltaQty > 0)) return null;
+  if (priceDrop < p.priceDropPercent / 100 || !(input.volumeDeltaQty > 0)) return null;
   return saneOrNull({
     trapType: "oi-wipeout",
     side: "long",
@@ -39,6 +38,17 @@ export function oiWipeoutTrap(input: OiWipeoutInput, params: ScavengerParameters
     confidence: p.confidence,
     leverage: Math.min(p.leverage, params.maxLeverage),
   });
+}
+
+/**
+ * The open-interest half of the wipeout (the detector enabled, open interest down oiDropPercent against
+ * the reference): it fails most of the time and needs two numbers, so the engine checks it before it
+ * gathers the price window and the volume delta for `oiWipeoutTrap`, which checks it again.
+ */
+export function openInterestWipedOut(openInterestQty: number, referenceOpenInterestQty: number, params: ScavengerParameters): boolean {
+  const p = params.oiWipeout;
+  if (!p.enabled || !(referenceOpenInterestQty > 0) || !(openInterestQty >= 0)) return false;
+  return !((referenceOpenInterestQty - openInterestQty) / referenceOpenInterestQty < p.oiDropPercent / 100);
 }
 
 export interface FundingSqueezeInput {
@@ -61,8 +71,7 @@ export function fundingSqueezeTrap(input: FundingSqueezeInput, params: Scavenger
   const p = params.fundingSqueeze;
   const n = p.higherLowBars;
   const { lastPriceUsd: price, lows, highs } = input;
-  if (!p.enabled || !(price > 0) || lows.length < n || highs.length < n) return null;
-  if (!(input.fundingRate * 100 < p.maxFundingRatePercent) || !(input.volumeDeltaQty > 0)) return null;
+  if (!fundingCrowdsShorts(input.fundingRate, params) || !(price > 0) || lows.length < n || highs.length < n || !(input.volumeDeltaQty > 0)) return null;
   const recentLows = lows.slice(-n);
   for (let i = 1; i < n; i++) if (!((recentLows[i] as number) > (recentLows[i - 1] as number))) return null;
   const recentHigh = Math.max(...highs.slice(-n));
@@ -77,6 +86,15 @@ export function fundingSqueezeTrap(input: FundingSqueezeInput, params: Scavenger
     confidence: p.confidence,
     leverage: Math.min(p.leverage, params.maxLeverage),
   });
+}
+
+/**
+ * The funding half of the squeeze (the detector enabled, funding below maxFundingRatePercent): checked by
+ * the engine before it gathers the bars and the volume delta for `fundingSqueezeTrap`.
+ */
+export function fundingCrowdsShorts(fundingRate: number, params: ScavengerParameters): boolean {
+  const p = params.fundingSqueeze;
+  return p.enabled && fundingRate * 100 < p.maxFundingRatePercent;
 }
 
 export interface BasisInput {
@@ -94,8 +112,7 @@ export interface BasisInput {
 export function basisTrap(input: BasisInput, params: ScavengerParameters): TrapPlan | null {
   const p = params.basis;
   const { spotPriceUsd: spot, perpPriceUsd: perp } = input;
-  if (!p.enabled || !(spot > 0) || !(perp > 0)) return null;
-  if (!((spot - perp) / spot > p.minBasisPercent / 100) || !(input.volume24hUsd >= p.minVolume24hUsd)) return null;
+  if (!basisDiscountHolds(spot, perp, params) || !(input.volume24hUsd >= p.minVolume24hUsd)) return null;
   return saneOrNull({
     trapType: "basis",
     side: "long",
@@ -106,6 +123,16 @@ export function basisTrap(input: BasisInput, params: ScavengerParameters): TrapP
     confidence: p.confidence,
     leverage: Math.min(p.leverage, params.maxLeverage),
   });
+}
+
+/**
+ * The price half of the basis trap (the detector enabled, the perpetual more than minBasisPercent under
+ * spot): checked by the engine on each spot price before it sums the 24 h volume for `basisTrap`.
+ */
+export function basisDiscountHolds(spotPriceUsd: number, perpPriceUsd: number, params: ScavengerParameters): boolean {
+  const p = params.basis;
+  if (!p.enabled || !(spotPriceUsd > 0) || !(perpPriceUsd > 0)) return false;
+  return (spotPriceUsd - perpPriceUsd) / spotPriceUsd > p.minBasisPercent / 100;
 }
 
 const saneOrNull = (plan: TrapPlan): TrapPlan | null => (hasSaneExits(plan) ? plan : null);

@@ -10,3 +10,4 @@ export type { KlineInput } from "./market-state.js";
 export { TRAP_TYPES, type TrapPlan, type TrapSide, type TrapType } from "./trap.js";
 export { fractionalKelly, type SizeProposal, type WinRateSource } from "./sizing.js";
 export type { SymbolQuality } from "./symbol-quality.js";
+export { TAPE_EVENT_KINDS, deliverTapeEvent, tapeEventProblems, type TapeEventColumns, type TapeEventKind } from "./tape-events.js";

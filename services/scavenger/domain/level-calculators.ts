@@ -1,9 +1,10 @@
 // The three level calculators of domain.md "Scavenger": volume cluster, daily level, Bollinger squeeze.
 // Each turns closed bars (or the previous day's range) and the last price into breakout traps: a long
-// trap above price, a short one below. Pure functions of their inputs.
+// trap above price, a short one below. Pure functions of their inputs. The bar-dependent work and the
+// price-dependent step are also offered apart, so the strategy can keep the first until a bar closes.
 
 import type { DayRange } from "./daily-range.js";
-import { bollinger, bollingerWidth, topVolumePeaks, volumeProfile } from "./indicators.js";
+import { bollinger, bollingerWidth, topVolumePeaks, volumeProfile, type BollingerBand, type VolumePeak } from "./indicators.js";
 import type { ScavengerParameters } from "./scavenger-parameters.js";
 import { levelTrapPlan, type TrapPlan } from "./trap.js";
 
@@ -23,12 +24,22 @@ export interface BarWindow {
  * peak × 0.998. Needs minBars bars.
  */
 export function volumeClusterTraps(bars: BarWindow, lastPriceUsd: number, params: ScavengerParameters): TrapPlan[] {
+  return volumeClusterTrapsAt(volumeClusterPeaks(bars, params), lastPriceUsd, params);
+}
+
+/** The bars' part of the volume cluster: the profile's top peaks, strongest first (none while disabled or short of bars). */
+export function volumeClusterPeaks(bars: BarWindow, params: ScavengerParameters): VolumePeak[] {
   const p = params.volumeCluster;
-  if (!p.enabled || !(lastPriceUsd > 0) || bars.end - bars.start < p.minBars) return [];
+  if (!p.enabled || bars.end - bars.start < p.minBars) return [];
   const from = Math.max(bars.start, bars.end - p.lookbackBars);
   const profile = volumeProfile(bars.high, bars.low, bars.volumeQty, p.profileBins, bars.end, from);
-  if (!profile) return [];
-  const peaks = topVolumePeaks(profile, p.topPeaks);
+  return profile ? topVolumePeaks(profile, p.topPeaks) : [];
+}
+
+/** The price's part: the traps `volumeClusterPeaks` gives at `lastPriceUsd`. */
+export function volumeClusterTrapsAt(peaks: readonly VolumePeak[], lastPriceUsd: number, params: ScavengerParameters): TrapPlan[] {
+  const p = params.volumeCluster;
+  if (peaks.length === 0 || !(lastPriceUsd > 0)) return [];
   // Peaks come strongest first, so the first one on each side is that side's strongest.
   const above = peaks.find((peak) => peak.priceUsd > lastPriceUsd);
   const below = peaks.find((peak) => peak.priceUsd < lastPriceUsd);
@@ -64,15 +75,26 @@ export function dailyLevelTraps(previousDay: DayRange | null, lastPriceUsd: numb
  * period + widthLookback − 1 bars.
  */
 export function bollingerSqueezeTraps(bars: BarWindow, lastPriceUsd: number, params: ScavengerParameters): TrapPlan[] {
+  return bollingerSqueezeTrapsAt(bollingerSqueezeBand(bars, params), lastPriceUsd, params);
+}
+
+/** The bars' part of the Bollinger squeeze: the newest band when it is a squeeze, else null. */
+export function bollingerSqueezeBand(bars: BarWindow, params: ScavengerParameters): BollingerBand | null {
   const p = params.bollingerSqueeze;
-  if (!p.enabled || !(lastPriceUsd > 0) || bars.end - bars.start < p.period + p.widthLookback - 1) return [];
+  if (!p.enabled || bars.end - bars.start < p.period + p.widthLookback - 1) return null;
   const band = bollinger(bars.close, p.period, p.stdDevMultiplier, bars.end);
-  if (!band || !(band.width >= 0)) return [];
+  if (!band || !(band.width >= 0)) return null;
   let narrower = 0;
   for (let k = 1; k < p.widthLookback; k++) {
     if (bollingerWidth(bars.close, p.period, p.stdDevMultiplier, bars.end - k) < band.width) narrower++;
   }
-  if (narrower >= p.lowestWidthFraction * p.widthLookback) return [];
+  return narrower >= p.lowestWidthFraction * p.widthLookback ? null : band;
+}
+
+/** The price's part: the trap a squeeze band gives at `lastPriceUsd`. */
+export function bollingerSqueezeTrapsAt(band: BollingerBand | null, lastPriceUsd: number, params: ScavengerParameters): TrapPlan[] {
+  const p = params.bollingerSqueeze;
+  if (!band || !(lastPriceUsd > 0)) return [];
   const offset = p.triggerOffsetPercent / 100;
   const longTrigger = band.upper * (1 + offset);
   const shortTrigger = band.lower * (1 - offset);

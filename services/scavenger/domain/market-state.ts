@@ -172,18 +172,33 @@ export class MarketState {
     return this.levelSeries(symbol).turnoverSince(nowMs - DAY_MS);
   }
 
+  /** The latest open interest and the reference sample the wipeout compares it with; null while either is missing. */
+  openInterestNow(symbol: number, nowMs: number): { openInterestQty: number; referenceOpenInterestQty: number } | null {
+    const latest = this.oi.latest(symbol);
+    const reference = this.oi.reference(symbol, nowMs, this.params.oiWipeout.oiReferenceAgeMs);
+    return latest && reference ? { openInterestQty: latest.openInterestQty, referenceOpenInterestQty: reference.openInterestQty } : null;
+  }
+
   oiWipeoutInput(symbol: number, nowMs: number): OiWipeoutInput | null {
     const p = this.params.oiWipeout;
-    const latest = this.oi.latest(symbol);
-    const reference = this.oi.reference(symbol, nowMs, p.oiReferenceAgeMs);
-    if (!latest || !reference) return null;
+    const oi = this.openInterestNow(symbol, nowMs);
+    if (!oi) return null;
     return {
       lastPriceUsd: this.lastPriceUsd[symbol] as number,
       windowHighPriceUsd: this.flows.highestPrice(symbol, nowMs, p.priceWindowMs),
-      openInterestQty: latest.openInterestQty,
-      referenceOpenInterestQty: reference.openInterestQty,
+      ...oi,
       volumeDeltaQty: this.flows.volumeDelta(symbol, nowMs, p.cvdWindowMs),
     };
+  }
+
+  /** The last funding rate; NaN before any. */
+  funding(symbol: number): number {
+    return this.fundingRate[symbol] as number;
+  }
+
+  /** The last spot price of the symbol's underlying; NaN before any. */
+  spotPrice(symbol: number): number {
+    return this.spotPriceUsd[symbol] as number;
   }
 
   fundingSqueezeInput(symbol: number, nowMs: number): FundingSqueezeInput | null {

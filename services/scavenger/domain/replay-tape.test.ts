@@ -7,6 +7,9 @@ import { TradeBarBuilder } from "./trade-bar-builder.js";
 
 type Row = [symbol: number, tsMs: number, priceUsd: number, qty: number, sideSign: number];
 
+const burstRows = (startTsMs: number, priceUsd: number, count = 50): Row[] =>
+  Array.from({ length: count }, (_, i) => [0, startTsMs + i * 2, priceUsd, 0.1, i % 2 === 0 ? 1 : -1] as Row);
+
 function tape(symbols: string[], rows: Row[]): TradeTapeColumns {
   return {
     symbols,
@@ -50,8 +53,6 @@ describe("replayTape", () => {
     [0, T0 + 2 * HOUR_MS + 1_000, 101, 4, -1],
     [0, T0 + 3 * HOUR_MS + 10_000, 104, 1, 1],
   ];
-  const burstRows = (startTsMs: number, priceUsd: number, count = 50): Row[] =>
-    Array.from({ length: count }, (_, i) => [0, startTsMs + i * 2, priceUsd, 0.1, i % 2 === 0 ? 1 : -1] as Row);
 
   it("a trade-only tape builds its own bars, recomputes each minute and fires on a burst", () => {
     const strategy = createScavengerStrategy(scenarioParameters(), { configVersion: 3 });
@@ -100,5 +101,90 @@ describe("replayTape", () => {
   it("refuses columns of different lengths", () => {
     const columns = tape(["BTCUSDT"], setup);
     expect(() => replayTape(createScavengerStrategy(scenarioParameters()), { ...columns, qty: new Float64Array(2) })).toThrow(/same length/);
+  });
+});
+
+describe("replayTape with market events", () => {
+  const SECOND_MS = 1_000;
+  const t0 = T0 + 3 * HOUR_MS;
+  /** Only the detectors: the scenario's bars are not fed here. */
+  const detectorsOnly = () => scenarioParameters({ volumeCluster: { enabled: false }, bollingerSqueeze: { enabled: false }, dailyLevel: { enabled: false } });
+  type EventRow = [kind: number, symbol: number, tsMs: number, value: number];
+  const withEvents = (columns: TradeTapeColumns, events: EventRow[]): TradeTapeColumns => ({
+    ...columns,
+    marketEvents: {
+      kind: Uint8Array.from(events, (e) => e[0]),
+      symbolIndex: Uint16Array.from(events, (e) => e[1]),
+      tsMs: Float64Array.from(events, (e) => e[2]),
+      value: Float64Array.from(events, (e) => e[3]),
+    },
+  });
+  const [OPEN_INTEREST, , SPOT] = [0, 1, 2];
+
+  it("feeds open interest to the oi-wipeout detector as the live service would, and the trap fires", () => {
+    // The strategy-detectors scenario as a tape: a flush from 100 to 97 while open interest falls 20 %.
+    const rows: Row[] = [
+      [0, t0 - SECOND_MS, 100, 1, 1],
+      [0, t0 + 10 * SECOND_MS, 100, 1, 1],
+      [0, t0 + 200 * SECOND_MS, 98, 3, -1],
+      [0, t0 + 290 * SECOND_MS, 97, 5, 1],
+      ...burstRows(t0 + 310 * SECOND_MS, 97),
+    ];
+    const columns = withEvents(tape(["SOLUSDT"], rows), [
+      [OPEN_INTEREST, 0, t0, 1_000],
+      [OPEN_INTEREST, 0, t0 + 300 * SECOND_MS, 800],
+    ]);
+    const strategy = createScavengerStrategy(detectorsOnly());
+    const result = replayTape(strategy, columns, { buildBars: false });
+    expect(result.marketEvents).toBe(2);
+    expect(result.signals).toEqual([expect.objectContaining({ trapType: "oi-wipeout", side: "long", triggerPriceUsd: 97, tsMs: t0 + 310 * SECOND_MS + 98 })]);
+    // Without the open interest, nothing: the detector has no input.
+    expect(replayTape(createScavengerStrategy(detectorsOnly()), tape(["SOLUSDT"], rows), { buildBars: false }).signals).toEqual([]);
+  });
+
+  it("delivers an event before a trade of the same millisecond, and after the trades before it", () => {
+    // 24 h turnover for the basis detector: one closed hourly bar of 2 M USD.
+    const bar = { symbol: "XRPUSDT", interval: "1h", openTsMs: t0 - HOUR_MS, openPriceUsd: 99.5, highPriceUsd: 100, lowPriceUsd: 99, closePriceUsd: 99.5, volumeQty: 20_000, turnoverUsd: 2_000_000, closed: true };
+    const run = (spotTsMs: number) => {
+      const strategy = createScavengerStrategy(detectorsOnly());
+      strategy.onKline(bar);
+      strategy.recompute(t0);
+      const rows: Row[] = [
+        [0, t0 + SECOND_MS, 100, 1, 1],
+        [0, t0 + 2 * SECOND_MS, 99.4, 1, -1],
+      ];
+      replayTape(strategy, withEvents(tape(["XRPUSDT"], rows), [[SPOT, 0, spotTsMs, 100]]), { buildBars: false });
+      return strategy.activeTraps().map((trap) => [trap.trapType, trap.triggerPriceUsd]);
+    };
+    // Spot at 100 when the perpetual last traded 99.4: a 0.6 % discount arms the basis trap at 99.4.
+    expect(run(t0 + 2 * SECOND_MS + 1)).toEqual([["basis", 99.4]]);
+    // At the same millisecond as the 99.4 trade the event comes first: the perpetual is still at 100.
+    expect(run(t0 + 2 * SECOND_MS)).toEqual([]);
+  });
+
+  it("recomputes at the interval boundaries events cross, and delivers events after the last trade", () => {
+    const strategy = createScavengerStrategy(detectorsOnly());
+    const columns = withEvents(tape(["SOLUSDT"], [[0, t0 + 10 * SECOND_MS, 100, 1, 1]]), [
+      [OPEN_INTEREST, 0, t0 + 5 * SECOND_MS, 1_000],
+      [OPEN_INTEREST, 0, t0 + 65 * SECOND_MS, 1_000],
+      [OPEN_INTEREST, 0, t0 + 185 * SECOND_MS, 1_000],
+    ]);
+    const result = replayTape(strategy, columns, { buildBars: false });
+    // Boundaries t0 + 60 s and t0 + 180 s are crossed by events (the one at t0 + 120 s by nothing).
+    expect(result.recomputes).toBe(2);
+    expect(strategy.stats().lastRecomputeTsMs).toBe(t0 + 180 * SECOND_MS);
+    expect(result.marketEvents).toBe(3);
+  });
+
+  it("refuses an event table that does not fit the tape", () => {
+    const columns = tape(["SOLUSDT"], [[0, t0, 100, 1, 1]]);
+    const replay = (events: EventRow[], patch: Record<string, unknown> = {}) => () => {
+      const table = withEvents(columns, events);
+      replayTape(createScavengerStrategy(detectorsOnly()), { ...table, marketEvents: { ...table.marketEvents!, ...patch } });
+    };
+    expect(replay([[7, 0, t0, 1]])).toThrow(/kind 7/);
+    expect(replay([[OPEN_INTEREST, 3, t0, 1]])).toThrow(/symbol number 3/);
+    expect(replay([[OPEN_INTEREST, 0, t0 + 5, 1], [OPEN_INTEREST, 0, t0, 1]])).toThrow(/time order/);
+    expect(replay([[OPEN_INTEREST, 0, t0, 1]], { value: new Float64Array(2) })).toThrow(/differ in length/);
   });
 });

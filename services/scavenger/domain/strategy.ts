@@ -7,25 +7,23 @@
 // confirmed burst. The trade path touches only typed arrays and allocates nothing unless a trap fires.
 
 import { Cooldowns } from "./cooldowns.js";
-import { basisTrap, fundingSqueezeTrap, oiWipeoutTrap } from "./detectors.js";
+import { basisDiscountHolds, basisTrap, fundingCrowdsShorts, fundingSqueezeTrap, oiWipeoutTrap, openInterestWipedOut } from "./detectors.js";
 import { ExposureGate, type ExposureBlock } from "./exposure-gate.js";
 import { capacityFor, grownUint8 } from "./growable.js";
-import { bollingerSqueezeTraps, dailyLevelTraps, volumeClusterTraps } from "./level-calculators.js";
+import { LevelPlanCache } from "./level-plan-cache.js";
 import type { BadMarketDataKind } from "./market-data-guard.js";
 import { MarketState, type KlineInput } from "./market-state.js";
 import { INTERVAL_MS, loadScavengerParameters, type ScavengerParameters } from "./scavenger-parameters.js";
 import { signalIdFor, type ScavengerSignal } from "./signal.js";
 import { proposeSize, TrapOutcomes } from "./sizing.js";
 import { rankSymbols, symbolQuality, type SymbolQuality } from "./symbol-quality.js";
-import { SLOTS_PER_SYMBOL, TRAP_TYPES, sideOfSlot, trapTypeOfSlot, type TrapPlan, type TrapSide, type TrapType } from "./trap.js";
+import { SLOTS_PER_SYMBOL, TRAP_TYPES, sideOfSlot, slotOf, trapTypeOfSlot, type TrapPlan, type TrapSide, type TrapType } from "./trap.js";
 import { TrapBook } from "./trap-book.js";
 
 const NO_SIGNALS: readonly ScavengerSignal[] = Object.freeze([]);
 const FIVE_MINUTES_MS = INTERVAL_MS["5m"];
-const only = (trapType: TrapType): ReadonlySet<TrapType> => new Set([trapType]);
-const OI_WIPEOUT = only("oi-wipeout");
-const FUNDING_SQUEEZE = only("funding-squeeze");
-const BASIS = only("basis");
+/** Each trap type alone: what a detector's re-evaluation may change in the book. */
+const ONLY: Readonly<Record<TrapType, ReadonlySet<TrapType>>> = Object.fromEntries(TRAP_TYPES.map((trapType) => [trapType, new Set([trapType])])) as Record<TrapType, Set<TrapType>>;
 const LEVEL_TRAPS: ReadonlySet<TrapType> = new Set(["volume-cluster", "daily-level", "bollinger-squeeze"]);
 const DETECTOR_TRAPS: ReadonlySet<TrapType> = new Set(["oi-wipeout", "funding-squeeze", "basis"]);
 
@@ -102,8 +100,17 @@ export interface ScavengerStrategy {
   stats(): { signals: number; triggered: Record<TrapType, number>; suppressed: Record<SuppressionReason, number>; lastRecomputeTsMs: number | null; symbols: number };
 }
 
-export function createScavengerStrategy(params: ScavengerParameters, options: { configVersion?: number } = {}): ScavengerStrategy {
-  return new ScavengerEngine(params, options.configVersion ?? 0);
+export interface StrategyOptions {
+  readonly configVersion?: number;
+  /**
+   * Keep each symbol's bar-derived levels (volume-profile peaks, Bollinger squeeze) until a level bar
+   * closes (default true); false runs the level calculators afresh at every recomputation. Same signals.
+   */
+  readonly levelPlanCache?: boolean;
+}
+
+export function createScavengerStrategy(params: ScavengerParameters, options: StrategyOptions = {}): ScavengerStrategy {
+  return new ScavengerEngine(params, options.configVersion ?? 0, options.levelPlanCache ?? true);
 }
 
 /** A hand-built or stale parameter set is refused with every problem listed, before any state changes. */
@@ -126,14 +133,16 @@ class ScavengerEngine implements ScavengerStrategy {
   private signalCount = 0;
   private readonly suppressed: Record<SuppressionReason, number> = { "no-edge": 0, "max-open-positions": 0, "max-daily-loss": 0 };
   private readonly triggered = Object.fromEntries(TRAP_TYPES.map((type) => [type, 0])) as Record<TrapType, number>;
+  private readonly levels: LevelPlanCache;
   lastTradeAccepted = false;
 
-  constructor(params: ScavengerParameters, configVersion: number) {
+  constructor(params: ScavengerParameters, configVersion: number, levelPlanCache: boolean) {
     params = checkedParameters(params, configVersion);
     this.parameters = params;
     this.configVersion = configVersion;
     this.market = new MarketState(params);
     this.book = new TrapBook(params.volumeConfirmation);
+    this.levels = new LevelPlanCache(levelPlanCache);
   }
 
   setParameters(params: ScavengerParameters, configVersion: number): void {
@@ -182,8 +191,7 @@ class ScavengerEngine implements ScavengerStrategy {
   onOpenInterest(symbol: string, openInterestQty: number, tsMs: number): void {
     const index = this.symbolIndex(symbol);
     if (!this.market.recordOpenInterest(index, openInterestQty, tsMs) || this.top[index] !== 1) return;
-    const input = this.market.oiWipeoutInput(index, tsMs);
-    this.syncDetector(index, input ? oiWipeoutTrap(input, this.parameters) : null, OI_WIPEOUT, tsMs);
+    this.syncDetector(index, this.oiWipeoutPlan(index, tsMs), "oi-wipeout", tsMs);
   }
 
   onFunding(symbol: string, fundingRate: number, tsMs: number): void {
@@ -194,8 +202,7 @@ class ScavengerEngine implements ScavengerStrategy {
   onSpotPrice(symbol: string, spotPriceUsd: number, tsMs: number): void {
     const index = this.symbolIndex(symbol);
     if (!this.market.recordSpotPrice(index, spotPriceUsd, tsMs) || this.top[index] !== 1) return;
-    const input = this.market.basisInput(index, tsMs);
-    this.syncDetector(index, input ? basisTrap(input, this.parameters) : null, BASIS, tsMs);
+    this.syncDetector(index, this.basisPlan(index, tsMs), "basis", tsMs);
   }
 
   recompute(tsMs: number): RecomputeResult {
@@ -277,35 +284,49 @@ class ScavengerEngine implements ScavengerStrategy {
   }
 
   private levelPlans(index: number, priceUsd: number, tsMs: number): TrapPlan[] {
-    const bars = this.market.levelSeries(index);
-    return [
-      ...volumeClusterTraps(bars, priceUsd, this.parameters),
-      ...dailyLevelTraps(this.market.previousDay(index, tsMs), priceUsd, this.parameters),
-      ...bollingerSqueezeTraps(bars, priceUsd, this.parameters),
-    ];
+    return this.levels.plans(index, this.market.levelSeries(index), this.market.previousDay(index, tsMs), priceUsd, this.parameters);
   }
 
   private detectorPlans(index: number, tsMs: number): TrapPlan[] {
-    const oi = this.market.oiWipeoutInput(index, tsMs);
-    const funding = this.market.fundingSqueezeInput(index, tsMs);
-    const basis = this.market.basisInput(index, tsMs);
-    const plans = [
-      oi ? oiWipeoutTrap(oi, this.parameters) : null,
-      funding ? fundingSqueezeTrap(funding, this.parameters) : null,
-      basis ? basisTrap(basis, this.parameters) : null,
-    ];
+    const plans = [this.oiWipeoutPlan(index, tsMs), this.fundingSqueezePlan(index, tsMs), this.basisPlan(index, tsMs)];
     return plans.filter((plan): plan is TrapPlan => plan !== null);
+  }
+
+  // The detectors run on every open-interest report, funding rate and spot price: their cheap half is
+  // checked first, and the price window, bars, volume delta or 24 h volume gathered only when it holds
+  // (the detector checks it again: the same plans as gathering everything every time).
+  private oiWipeoutPlan(index: number, tsMs: number): TrapPlan | null {
+    const oi = this.market.openInterestNow(index, tsMs);
+    if (!oi || !openInterestWipedOut(oi.openInterestQty, oi.referenceOpenInterestQty, this.parameters)) return null;
+    const input = this.market.oiWipeoutInput(index, tsMs);
+    return input ? oiWipeoutTrap(input, this.parameters) : null;
+  }
+
+  private fundingSqueezePlan(index: number, tsMs: number): TrapPlan | null {
+    if (!fundingCrowdsShorts(this.market.funding(index), this.parameters)) return null;
+    const input = this.market.fundingSqueezeInput(index, tsMs);
+    return input ? fundingSqueezeTrap(input, this.parameters) : null;
+  }
+
+  private basisPlan(index: number, tsMs: number): TrapPlan | null {
+    if (!basisDiscountHolds(this.market.spotPrice(index), this.market.lastPriceUsd[index] as number, this.parameters)) return null;
+    const input = this.market.basisInput(index, tsMs);
+    return input ? basisTrap(input, this.parameters) : null;
   }
 
   private evaluateFundingSqueeze(index: number, tsMs: number): void {
     if (this.top[index] !== 1) return;
-    const input = this.market.fundingSqueezeInput(index, tsMs);
-    this.syncDetector(index, input ? fundingSqueezeTrap(input, this.parameters) : null, FUNDING_SQUEEZE, tsMs);
+    this.syncDetector(index, this.fundingSqueezePlan(index, tsMs), "funding-squeeze", tsMs);
   }
 
   /** A detector re-evaluated on its own input: armed while its condition holds, at the price it first held. */
-  private syncDetector(index: number, plan: TrapPlan | null, managed: ReadonlySet<TrapType>, tsMs: number): void {
-    this.book.sync(index, plan ? [plan] : [], managed, tsMs, true);
+  private syncDetector(index: number, plan: TrapPlan | null, trapType: TrapType, tsMs: number): void {
+    // Most evaluations change nothing (still no trap, or its trap already armed and kept as it is): the
+    // book is left alone then, exactly as its sync would leave it, at a fraction of the cost.
+    const long = this.book.plan(index, slotOf(trapType, "long")) !== undefined;
+    const short = this.book.plan(index, slotOf(trapType, "short")) !== undefined;
+    const unchanged = plan === null ? !long && !short : plan.side === "long" ? long && !short : short && !long;
+    if (!unchanged) this.book.sync(index, plan ? [plan] : [], ONLY[trapType], tsMs, true);
   }
 
   /** The rare path: turn completed bursts into signals (or count why not). */

@@ -1,10 +1,12 @@
 // The armed traps: one slot per (symbol, trap type, side), each with its plan and its volume
 // confirmation channel. A per-symbol envelope (lowest band edge to highest) lets the trade path reject
 // a trade far from every trap with two comparisons. Re-arming a slot with the same trigger keeps its
-// confirmation progress, so the minute's recomputation does not reset a burst in progress.
+// confirmation progress, so the minute's recomputation does not reset a burst in progress. Each symbol
+// also keeps the list of its armed slots, so a trade near its traps visits those (two or three) rather
+// than every slot.
 
 import type { Cooldowns } from "./cooldowns.js";
-import { capacityFor, grownFloat64 } from "./growable.js";
+import { capacityFor, grownFloat64, grownInt32 } from "./growable.js";
 import { SLOTS_PER_SYMBOL, TRAP_TYPES, slotOf, type TrapPlan, type TrapType } from "./trap.js";
 import { VolumeConfirmation, type VolumeConfirmationSettings } from "./volume-confirmation.js";
 
@@ -17,6 +19,9 @@ export class TrapBook {
   private capacity = 0;
   private plans: (TrapPlan | undefined)[] = [];
   private armedAtTsMs = new Float64Array(0);
+  /** Per symbol, its armed slots in ascending order (the first `armedSlotCount` of its SLOTS_PER_SYMBOL). */
+  private armedSlots = new Int32Array(0);
+  private armedSlotCount = new Int32Array(0);
   /** Slots that completed a burst on the current trade; reused, never reallocated per trade. */
   private readonly firedScratch = new Int32Array(SLOTS_PER_SYMBOL);
 
@@ -31,6 +36,8 @@ export class TrapBook {
     this.nearLow = grownFloat64(this.nearLow, this.capacity, Number.POSITIVE_INFINITY);
     this.nearHigh = grownFloat64(this.nearHigh, this.capacity, Number.NEGATIVE_INFINITY);
     this.armedAtTsMs = grownFloat64(this.armedAtTsMs, this.capacity * SLOTS_PER_SYMBOL, Number.NaN);
+    this.armedSlots = grownInt32(this.armedSlots, this.capacity * SLOTS_PER_SYMBOL);
+    this.armedSlotCount = grownInt32(this.armedSlotCount, this.capacity);
     this.plans.length = this.capacity * SLOTS_PER_SYMBOL;
     this.confirmation.ensureChannels(this.capacity * SLOTS_PER_SYMBOL);
   }
@@ -94,9 +101,13 @@ export class TrapBook {
   offer(symbol: number, priceUsd: number, tsMs: number, cooldowns: Cooldowns): number {
     let fired = 0;
     const base = symbol * SLOTS_PER_SYMBOL;
-    for (let slot = 0; slot < SLOTS_PER_SYMBOL; slot++) {
+    const armed = this.armedSlotCount[symbol] as number;
+    // Ascending slots, as a scan of every slot would visit them: signals keep their order.
+    for (let k = 0; k < armed; k++) {
+      const slot = this.armedSlots[base + k] as number;
       const channel = base + slot;
-      if (this.plans[channel] === undefined || cooldowns.isCoolingAt(symbol, slot >> 1, tsMs)) continue;
+      // Most trades near a symbol's traps are in none of their narrow bands: that test comes first.
+      if (!this.confirmation.inBand(channel, priceUsd) || cooldowns.isCoolingAt(symbol, slot >> 1, tsMs)) continue;
       if (this.confirmation.offer(channel, priceUsd, tsMs)) this.firedScratch[fired++] = slot;
     }
     return fired;
@@ -118,16 +129,20 @@ export class TrapBook {
     this.confirmation.disarm(channel);
   }
 
+  /** After any change to a symbol's slots: its envelope and its list of armed slots. */
   private refreshEnvelope(symbol: number): void {
     let low = Number.POSITIVE_INFINITY;
     let high = Number.NEGATIVE_INFINITY;
+    let armed = 0;
     for (let slot = 0; slot < SLOTS_PER_SYMBOL; slot++) {
       const channel = symbol * SLOTS_PER_SYMBOL + slot;
       if (!this.plans[channel]) continue;
       low = Math.min(low, this.confirmation.bandLow(channel));
       high = Math.max(high, this.confirmation.bandHigh(channel));
+      this.armedSlots[symbol * SLOTS_PER_SYMBOL + armed++] = slot;
     }
     this.nearLow[symbol] = low;
     this.nearHigh[symbol] = high;
+    this.armedSlotCount[symbol] = armed;
   }
 }

@@ -75,6 +75,11 @@ export class VolumeConfirmation {
     return channel < this.channelCapacity ? (this.high[channel] as number) : Number.NaN;
   }
 
+  /** Whether a trade at `priceUsd` is within the channel's band (never while disarmed). */
+  inBand(channel: number, priceUsd: number): boolean {
+    return priceUsd >= (this.low[channel] as number) && priceUsd <= (this.high[channel] as number);
+  }
+
   /** One trade on the channel's symbol; true when it completes a confirmed burst. Allocation-free. */
   offer(channel: number, priceUsd: number, tsMs: number): boolean {
     if (!(priceUsd >= (this.low[channel] as number) && priceUsd <= (this.high[channel] as number))) return false;
