@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# The one Titan image: `docker run <image> brain` (or execution, console, scavenger, ai-quant).
+# The one Titan image: `docker run <image> brain` (or execution, console, scavenger, ai-quant, and
+# provision-database for the Kubernetes Job that prepares the database).
 # UNVERIFIED: no Docker engine on the build machines; see infra/README.md until it has been built.
+# tests/infra/dockerfile.test.ts checks its structure (sources, entry points, user, no secrets).
 
 ARG NODE_IMAGE=node:20.19-bookworm-slim
 
@@ -16,7 +18,9 @@ COPY scripts ./scripts
 COPY alerts ./alerts
 COPY dashboards ./dashboards
 COPY bin ./bin
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# The image's own entry points (the database provisioning Job), compiled beside the services.
+COPY infra/image ./infra/image
+RUN npm run build && npx tsc -p infra/image/tsconfig.json && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { KPIS, SEVERITIES, type KpiId } from "../ops/index.js";
 import { stackPorts } from "../scripts/stack/ports.js";
 import { scrapeTargets } from "../scripts/stack/prometheus.js";
-import { ALERT_RULE_GROUPS, allAlerts, buildRuleGroups } from "./catalogue.js";
+import { allAlerts, buildRuleGroups } from "./catalogue.js";
 import { SCRAPED_SERVICES, STACK_JOBS } from "./config.js";
 import { ALERT_OF_KPI } from "./groups/kpis.js";
 import { prometheusRuleObjects, renderRuleFiles, ruleFileDrift } from "./render-rules.js";
@@ -92,7 +92,7 @@ describe("the rendered rule files", () => {
 });
 
 describe("prometheusRuleObjects", () => {
-  const objects = prometheusRuleObjects({ namespace: "titan-monitoring", labels: { release: "kube-prometheus-stack" } }) as Array<{
+  const objects = prometheusRuleObjects({ namespace: "titan-monitoring", deployment: "dev", labels: { release: "kube-prometheus-stack" } }) as Array<{
     apiVersion: string;
     kind: string;
     metadata: { name: string; namespace: string; labels: Record<string, string> };
@@ -100,7 +100,7 @@ describe("prometheusRuleObjects", () => {
   }>;
 
   it("makes one PrometheusRule per group, in the namespace, with the release label", () => {
-    expect(objects.map((o) => o.metadata.name)).toEqual(ALERT_RULE_GROUPS.map((g) => g.name));
+    expect(objects.map((o) => o.metadata.name)).toEqual(buildRuleGroups(undefined, "dev").map((g) => g.name));
     for (const o of objects) {
       expect(o.apiVersion).toBe("monitoring.coreos.com/v1");
       expect(o.kind).toBe("PrometheusRule");
@@ -109,9 +109,11 @@ describe("prometheusRuleObjects", () => {
     }
   });
 
-  it("carries exactly the groups of the plain rule files", () => {
-    const files = [...renderRuleFiles().values()].map((y) => (parse(y) as { groups: unknown[] }).groups);
-    expect(objects.map((o) => o.spec.groups)).toEqual(files);
+  it("carries the groups of the plain rule files, less the alerts the deployment lacks a capability for", () => {
+    const files = [...renderRuleFiles().values()].map((y) => (parse(y) as { groups: Array<{ name: string; rules: Array<{ alert?: string }> }> }).groups[0]!);
+    const kept = new Set(buildRuleGroups(undefined, "dev").flatMap((g) => g.alerts.map((a) => a.name)));
+    const expected = files.map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert === undefined || kept.has(r.alert)) })).filter((g) => g.rules.length > 0);
+    expect(objects.map((o) => o.spec.groups)).toEqual(expected.map((g) => [g]));
   });
 
   it("validate against the prometheus-operator CRD schema (kubernetes-models)", () => {
@@ -119,6 +121,6 @@ describe("prometheusRuleObjects", () => {
   });
 
   it("refuses a namespace Kubernetes would refuse", () => {
-    expect(() => prometheusRuleObjects({ namespace: "Titan_Monitoring" })).toThrow(/not a valid Kubernetes namespace/);
+    expect(() => prometheusRuleObjects({ namespace: "Titan_Monitoring", deployment: "prod" })).toThrow(/not a valid Kubernetes namespace/);
   });
 });

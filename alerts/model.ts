@@ -7,7 +7,17 @@ import { runbookUrl } from "./runbook-url.js";
 export type AlertSeverity = Severity | "none";
 
 /** The areas the catalogue is split into; each renders to one rule group and one file. */
-export type AlertArea = "services" | "trading" | "kpis" | "security" | "capacity" | "stack" | "backups" | "watchdog";
+export type AlertArea = "services" | "trading" | "kpis" | "security" | "capacity" | "stack" | "backups" | "jobs" | "incidents" | "watchdog";
+
+/**
+ * Something a deployment must run itself for an alert to mean anything there. The local stack runs
+ * everything; a Pulumi stack renders only the alerts whose capabilities it has (deployments.ts).
+ */
+export type Capability =
+  /** PostgreSQL ships its own WAL through an archive_command we run (local: the backup adapter; dev: CloudNativePG). */
+  | "self-managed-wal-archiving"
+  /** The backup scheduler of services/backup runs and pushes titan_backup_* (the local stack's PM2 app). */
+  | "backup-scheduler";
 
 /**
  * Where an alert's `service` label comes from: one named service, or the series it fires on (the
@@ -29,6 +39,8 @@ export interface AlertSpec {
   readonly conditionLagSeconds?: number;
   /** Labels besides severity (and a static service). Values may use Prometheus templates. */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Capabilities a deployment needs for this alert to apply; absent: it applies everywhere. */
+  readonly requires?: readonly Capability[];
   readonly summary: string;
   /** Prometheus template: `$labels`, `$value` and `query` are available. */
   readonly description: string;
@@ -44,6 +56,7 @@ export interface AlertRule {
   readonly conditionLagSeconds: number;
   /** Every label the rule sets: severity, service when static, and the spec's own. */
   readonly labels: Readonly<Record<string, string>>;
+  readonly requires: readonly Capability[];
   readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
 }
 
@@ -57,6 +70,8 @@ export interface RuleGroup {
   /** Prometheus group name, also the rendered file's base name and the PrometheusRule's name. */
   readonly name: string;
   readonly area: AlertArea;
+  /** The group's own evaluation interval; absent: Prometheus's global evaluation_interval. */
+  readonly intervalSeconds?: number;
   /** Evaluated before the alerts of the group, so the alerts see this evaluation's values. */
   readonly recordingRules: readonly RecordingRule[];
   readonly alerts: readonly AlertRule[];
@@ -64,6 +79,8 @@ export interface RuleGroup {
 
 export interface GroupSpec {
   readonly area: AlertArea;
+  /** Set when a rule counts evaluations (a sum over time of a recorded 0/1 series times the interval). */
+  readonly intervalSeconds?: number;
   readonly recordingRules?: readonly RecordingRule[];
   readonly alerts: readonly AlertSpec[];
 }
@@ -87,6 +104,7 @@ export const buildAlert = (area: AlertArea, spec: AlertSpec, runbookBaseUrl?: st
     forSeconds: spec.forSeconds,
     conditionLagSeconds: spec.conditionLagSeconds ?? 0,
     labels: { severity: spec.severity, ...staticService, ...spec.labels },
+    requires: spec.requires ?? [],
     annotations: { summary: spec.summary, description: spec.description, runbook_url: runbookUrl(spec.name, runbookBaseUrl) },
   };
 };
@@ -94,6 +112,7 @@ export const buildAlert = (area: AlertArea, spec: AlertSpec, runbookBaseUrl?: st
 export const buildGroup = (spec: GroupSpec, runbookBaseUrl?: string): RuleGroup => ({
   name: `titan-${spec.area}`,
   area: spec.area,
+  ...(spec.intervalSeconds !== undefined ? { intervalSeconds: spec.intervalSeconds } : {}),
   recordingRules: spec.recordingRules ?? [],
   alerts: spec.alerts.map((a) => buildAlert(spec.area, a, runbookBaseUrl)),
 });

@@ -12,7 +12,7 @@ import { overviewDashboard } from "./overview.js";
 import { scavengerDashboard } from "./scavenger.js";
 import { tradingDashboard } from "./trading.js";
 
-export { PENDING_METRICS, isPendingMetric, type PendingMetric } from "./pending.js";
+export { PENDING_METRICS, isPendingMetric, type PendingMetric } from "../alerts/pending-metrics.js";
 export { COST_DASHBOARD_UID, buildCostDashboard, costDashboard } from "./cost.js"; // not in buildDashboards(): fed by the cost CLI's Pushgateway push (infra/cost/README.md)
 export { KPI_QUERIES } from "./kpi-queries.js";
 export { expandGrafanaVariables, GRAFANA_VARIABLE_DEFAULTS, metricNamesIn } from "./lib/promql.js";

@@ -1,5 +1,6 @@
 // How each seed KPI is measured in PromQL, over the window ops/ gives it. The record is keyed by every
 // KpiId, so a KPI added to ops/ does not compile until it has a query here.
+import { INCIDENT_RECORDS } from "../alerts/groups/incidents.js";
 import { KPIS, promDuration, type Kpi, type KpiId } from "../ops/index.js";
 import { SCRAPED_SERVICES, acrossServices, histogramQuantile, increase, scrapedServicesMatcher } from "./lib/promql.js";
 import { percentileOf } from "./lib/thresholds.js";
@@ -64,8 +65,9 @@ export const KPI_QUERIES: Readonly<Record<KpiId, KpiQuery>> = {
     how: "mean time from an incident's start to its first alert",
   },
   meanTimeToRecovery: {
-    expr: meanOfHistogram("titan_incident_recovery_seconds", windowOf(k.meanTimeToRecovery)),
-    how: "mean time from an incident's first alert to recovery",
+    // Recorded by alerts/groups/incidents.ts from Prometheus's own ALERTS series, over this KPI's window.
+    expr: INCIDENT_RECORDS.meanRecoverySeconds,
+    how: "mean time from an incident's first page to its last page resolving (an incident: a period with at least one critical alert firing), from Prometheus's own alert state",
   },
   configurationChangeSuccessRate: {
     expr: ratioOfIncreases('titan_scavenger_config_changes_total{outcome="applied"}', 'titan_scavenger_config_changes_total{outcome=~"applied|failed"}', windowOf(k.configurationChangeSuccessRate)),

@@ -1,4 +1,5 @@
 // Overview: is everything up, may we trade, and every seed KPI against its target from ops/.
+import { pendingNoteFor } from "../alerts/pending-metrics.js";
 import { ALERT_THRESHOLDS, KPI_LIST, KPIS, promDuration, type Kpi } from "../ops/index.js";
 import { KPI_QUERIES } from "./kpi-queries.js";
 import { duration, kpiTarget } from "./lib/format.js";
@@ -6,7 +7,6 @@ import { SCRAPED_SERVICES, acrossServices, histogramQuantile, increase, metricNa
 import { COLORS, type DashboardSpec, type PanelSpec, type RowSpec } from "./lib/spec.js";
 import { kpiSteps, percentileOf, upperLimits } from "./lib/thresholds.js";
 import { TRADING_STATE_TEXTS, TRIPPED_TEXTS, UP_TEXTS } from "./lib/value-texts.js";
-import { pendingNoteFor } from "./pending.js";
 
 const KPI_UNIT: Readonly<Record<Kpi["unit"], string>> = { ratio: "percentunit", seconds: "s", count: "short" };
 

@@ -1,9 +1,12 @@
 // Scavenger: traps armed and triggered, signals by trap type and outcome, the cost of evaluating a
-// trade, how far behind the market its input is, the active parameter version and bad data dropped.
-import { KPIS } from "../ops/index.js";
+// trade, how far behind the market its input is, the active parameter version and bad data dropped;
+// and AI Quant, the nightly job that proposes the scavenger's next parameters.
+import { AI_QUANT_LAST_SUCCESS } from "../alerts/groups/jobs.js";
+import { ALERT_THRESHOLDS, KPIS } from "../ops/index.js";
 import { histogramQuantile, increase, rate, sumBy } from "./lib/promql.js";
 import { outboxPanels, processPanels } from "./lib/service-panels.js";
-import type { DashboardSpec, RowSpec } from "./lib/spec.js";
+import { COLORS, type DashboardSpec, type RowSpec } from "./lib/spec.js";
+import { upperLimits } from "./lib/thresholds.js";
 
 const trapsRow: RowSpec = {
   title: "Traps and signals",
@@ -108,10 +111,34 @@ const inputRow: RowSpec = {
   ],
 };
 
+const aiQuantRow: RowSpec = {
+  title: "AI Quant",
+  panels: [
+    {
+      kind: "stat",
+      title: "AI Quant: time since the last successful run",
+      description: "Age of the last AI Quant run that did not fail (pushed to the Pushgateway after each run). Red past ops/ aiQuantLastSuccessAgeSeconds, where TitanAiQuantRunStale fires. `titanctl quant runs` lists the runs.",
+      unit: "s",
+      targets: [{ expr: `time() - max(${AI_QUANT_LAST_SUCCESS})`, legend: "age", instant: true }],
+      thresholds: upperLimits({ value: ALERT_THRESHOLDS.aiQuantLastSuccessAgeSeconds.value, color: COLORS.bad }),
+      width: 8,
+    },
+    {
+      kind: "stat",
+      title: "AI Quant: outcome of the last run",
+      description: "1 for the outcome the last run had (proposed, no proposal, skipped, failed).",
+      unit: "none",
+      targets: [{ expr: "max by (outcome) (titan_ai_quant_last_run_outcome_state) == 1", legend: "{{outcome}}", instant: true }],
+      showName: true,
+      width: 8,
+    },
+  ],
+};
+
 export const scavengerDashboard = (): DashboardSpec => ({
   uid: "titan-scavenger",
   title: "Titan / Scavenger",
   description: "Traps armed and triggered, signals by type, evaluation cost per trade, market-data lag, the active parameter version and bad data dropped.",
   tags: ["scavenger"],
-  rows: [trapsRow, inputRow, { title: "Outbox and process (scavenger)", panels: [...outboxPanels("scavenger"), ...processPanels("scavenger", KPIS.databaseQueryTimeAverage.threshold)] }],
+  rows: [trapsRow, inputRow, aiQuantRow, { title: "Outbox and process (scavenger)", panels: [...outboxPanels("scavenger"), ...processPanels("scavenger", KPIS.databaseQueryTimeAverage.threshold)] }],
 });

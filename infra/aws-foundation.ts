@@ -7,11 +7,15 @@ import { Cache } from "./aws/cache.js";
 import { Cluster, clusterAutoscalerPolicy } from "./aws/cluster.js";
 import { policyDocument, tagsFor } from "./aws/common.js";
 import { Database } from "./aws/database.js";
+import { loadBalancerControllerPolicy } from "./aws/lb-controller-policy.js";
 import { Network } from "./aws/network.js";
 import { Secrets } from "./aws/secrets.js";
 import { Sso } from "./aws/sso.js";
 import { Storage } from "./aws/storage.js";
 import type { AwsConfig, StackConfig } from "./config.js";
+
+/** The controller's service account in kube-system, which its IAM role trusts. */
+export const LOAD_BALANCER_CONTROLLER_SA = "aws-load-balancer-controller";
 
 export interface AwsFoundation {
   readonly aws: AwsConfig;
@@ -24,7 +28,14 @@ export interface AwsFoundation {
   readonly storage: Storage;
   readonly secrets: Secrets;
   readonly sso: Sso;
-  readonly roles: { readonly externalSecrets: pulumi.Output<string>; readonly clusterAutoscaler: pulumi.Output<string>; readonly loki: pulumi.Output<string> };
+  readonly roles: {
+    readonly externalSecrets: pulumi.Output<string>;
+    readonly clusterAutoscaler: pulumi.Output<string>;
+    readonly loki: pulumi.Output<string>;
+    readonly loadBalancerController: pulumi.Output<string>;
+    /** execution's service account: writes closed trade-tape chunks to the tape bucket. */
+    readonly tapeArchive: pulumi.Output<string>;
+  };
   readonly backups: Backups;
 }
 
@@ -66,10 +77,25 @@ export function awsFoundation(config: StackConfig): AwsFoundation {
     { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${bucket}/*` },
     { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key },
   ]));
+  // The External Secrets Operator reads the catalogue's secrets and RDS's own master secret (the
+  // provisioning Job's admin login), never anything else.
+  const externalSecretsPolicy = pulumi.all([secrets.readPolicy, database.masterSecretArn, database.keyArn]).apply(([catalogue, masterSecret, databaseKey]) => policyDocument([
+    ...(JSON.parse(catalogue) as { Statement: Record<string, unknown>[] }).Statement,
+    { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: masterSecret },
+    { Effect: "Allow", Action: ["kms:Decrypt"], Resource: databaseKey },
+  ]));
+  // HeadObject needs ListBucket to tell a missing chunk (404) from a refused one (403).
+  const tapePolicy = pulumi.all([storage.tradeTapeBucketArn, storage.keyArn]).apply(([bucket, key]) => policyDocument([
+    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucket },
+    { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucket}/*` },
+    { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key },
+  ]));
   const roles = {
-    externalSecrets: cluster.serviceAccountRole("external-secrets", "external-secrets", "external-secrets", [], secrets.readPolicy).arn,
+    externalSecrets: cluster.serviceAccountRole("external-secrets", "external-secrets", "external-secrets", [], externalSecretsPolicy).arn,
     clusterAutoscaler: cluster.serviceAccountRole("cluster-autoscaler", "kube-system", "cluster-autoscaler", [], cluster.clusterName.apply(clusterAutoscalerPolicy)).arn,
     loki: cluster.serviceAccountRole("loki", "monitoring", "loki", [], lokiPolicy).arn,
+    loadBalancerController: cluster.serviceAccountRole("aws-load-balancer-controller", "kube-system", LOAD_BALANCER_CONTROLLER_SA, [], loadBalancerControllerPolicy()).arn,
+    tapeArchive: cluster.serviceAccountRole("execution-tape", config.namespace, "execution", [], tapePolicy).arn,
   };
   return {
     aws: a, kubernetes: cluster.provider, clusterName: cluster.clusterName, imageRepository: repository.repositoryUrl,

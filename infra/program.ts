@@ -7,9 +7,10 @@ import { SERVICE_NAMES } from "../ops/index.js";
 import { DATABASE_NAME } from "./aws/database.js";
 import { POSTGRES_PORT, REDIS_PORT } from "./aws/network.js";
 import { recoveryPlan } from "./aws/recovery.js";
-import { awsFoundation } from "./aws-foundation.js";
+import { LOAD_BALANCER_CONTROLLER_SA, awsFoundation } from "./aws-foundation.js";
 import type { StackConfig } from "./config.js";
 import { startCostEstimate } from "./cost/stack-output.js";
+import { DatabaseProvisioning } from "./k8s/db-provision.js";
 import { DevData } from "./k8s/dev-data.js";
 import { Ingress } from "./k8s/ingress.js";
 import { Logging } from "./k8s/logging.js";
@@ -44,7 +45,13 @@ export function defineStack(config: StackConfig, inputs: MonitoringInputs): Stac
     titanNamespace: ns,
     dataNamespace,
     ...(foundation
-      ? { aws: { region: foundation.aws.region, clusterName: foundation.clusterName, externalSecretsRoleArn: foundation.roles.externalSecrets, clusterAutoscalerRoleArn: foundation.roles.clusterAutoscaler } }
+      ? {
+          aws: {
+            region: foundation.aws.region, clusterName: foundation.clusterName, vpcId: foundation.network.vpcId,
+            externalSecretsRoleArn: foundation.roles.externalSecrets, clusterAutoscalerRoleArn: foundation.roles.clusterAutoscaler,
+            loadBalancerController: { roleArn: foundation.roles.loadBalancerController, serviceAccount: LOAD_BALANCER_CONTROLLER_SA },
+          },
+        }
       : {}),
   }, opts);
   const pki = new Pki("pki", { acmeEmail: config.acmeEmail, publicAcme: foundation !== undefined, dependsOn: platform.ready }, opts);
@@ -60,7 +67,9 @@ export function defineStack(config: StackConfig, inputs: MonitoringInputs): Stac
   }, opts);
   const ready = [...platform.ready, ...pki.ready, ...secrets.ready];
 
-  const dev = dataNamespace && config.dev ? new DevData("dev-data", { namespace: dataNamespace, config: config.dev, clientNamespaces: [ns, NAMESPACES.monitoring, NAMESPACES.cnpg], dependsOn: ready }, opts) : undefined;
+  const dev = dataNamespace && config.dev
+    ? new DevData("dev-data", { namespace: dataNamespace, config: config.dev, clientNamespaces: [ns, NAMESPACES.monitoring, NAMESPACES.cnpg], adminSecretNamespace: ns, dependsOn: ready }, opts)
+    : undefined;
   const data = foundation
     ? {
         postgresHost: foundation.database.address as pulumi.Input<string>,
@@ -78,10 +87,22 @@ export function defineStack(config: StackConfig, inputs: MonitoringInputs): Stac
   new Ingress("ingress", { platform: config.platform, titanNamespace: ns, domain: config.domain, publicIssuer: pki.publicIssuer, dependsOn: ready }, opts);
 
   const repository = foundation ? foundation.imageRepository : pulumi.output(config.imageRepository as string);
+  const image = repository.apply((repo) => imageRef(repo, config.imageTag));
+  const database = { host: data.postgresHost, port: POSTGRES_PORT, name: DATABASE_NAME };
+  // Roles, schemas and migrations before any service starts (the services would find no schema).
+  const provisioning = new DatabaseProvisioning("database-provisioning", {
+    namespace: ns,
+    image,
+    database,
+    postgresPeer: data.postgresPeer,
+    admin: foundation ? { kind: "secretsManager", secretArn: foundation.database.masterSecretArn } : { kind: "existing" },
+    ca: foundation ? { kind: "image", file: RDS_CA_BUNDLE } : { kind: "internal" },
+    dependsOn: [...ready, ...(dev ? [dev] : [])],
+  }, opts);
   new Workloads("workloads", {
     namespace: ns,
-    image: repository.apply((repo) => imageRef(repo, config.imageTag)),
-    database: { host: data.postgresHost, port: POSTGRES_PORT, name: DATABASE_NAME },
+    image,
+    database,
     redis: { host: data.redisHost, port: REDIS_PORT },
     pushgatewayUrl: PUSHGATEWAY.url,
     extraCaFile: foundation ? RDS_CA_BUNDLE : `${SECRETS_DIR}/tls/ca.crt`,
@@ -89,7 +110,10 @@ export function defineStack(config: StackConfig, inputs: MonitoringInputs): Stac
     executionVenue: config.executionVenue,
     network: { postgres: data.postgresPeer, redis: data.redisPeer, pushgateway: { namespace: NAMESPACES.monitoring, podLabels: PUSHGATEWAY.podLabels, port: PUSHGATEWAY.port } },
     autoscaling: { prometheusUrl: PROMETHEUS_URL, scaleStepSeconds: config.scaleStepSeconds, podNetworkBytesPerSecond: config.podNetworkBytesPerSecond },
-    dependsOn: ready,
+    ...(foundation
+      ? { tapeArchive: { url: pulumi.interpolate`s3://${foundation.storage.tradeTapeBucket}/tape`, region: foundation.aws.region, roleArn: foundation.roles.tapeArchive } }
+      : {}),
+    dependsOn: [...ready, provisioning.job],
   }, opts);
 
   new Monitoring("monitoring", {
@@ -97,7 +121,7 @@ export function defineStack(config: StackConfig, inputs: MonitoringInputs): Stac
     monitoringDomain: config.monitoringDomain,
     prometheusStorageGiB: config.prometheusStorageGiB,
     datasourceUid: inputs.datasourceUid,
-    alertRules: inputs.alertRules(NAMESPACES.monitoring),
+    alertRules: inputs.alertRules(NAMESPACES.monitoring, config.stack),
     alertmanagerConfig: inputs.alertmanagerConfig,
     dashboards: inputs.dashboards,
     autoscalingRules: autoscalingRuleGroups(ns, config.podNetworkBytesPerSecond),
@@ -129,6 +153,7 @@ export function defineStack(config: StackConfig, inputs: MonitoringInputs): Stac
           databaseAddress: foundation.database.address,
           redisEndpoint: foundation.cache.primaryEndpoint,
           tradeRecordsBucket: foundation.storage.tradeRecordsBucket,
+          tradeTapeBucket: foundation.storage.tradeTapeBucket,
           backupsBucket: foundation.storage.backupsBucket,
           imageRepository: foundation.imageRepository,
           backupPlanId: foundation.backups.planId,

@@ -58,6 +58,11 @@ export const ALERT_THRESHOLDS = {
     value: 3, forSeconds: 0, windowSeconds: 15 * MINUTE_SECONDS,
     provenance: decision("'Frequent' reconnections: more than 3 in 15 minutes; one or two a day are normal exchange maintenance"),
   },
+  /** AI Quant's last successful run is older than this: the nightly job stopped running or keeps failing. */
+  aiQuantLastSuccessAgeSeconds: {
+    value: 26 * HOUR_SECONDS, forSeconds: 5 * MINUTE_SECONDS,
+    provenance: decision("AI Quant runs nightly (a 24 h schedule: PM2 cron locally, the CronJob in Kubernetes); 2 h more lets one run start late or take long before a ticket is raised. The seed names no number (issue 9)"),
+  },
   /** A KPI alert waits this long before firing so a single slow scrape does not page. */
   kpiBreachForSeconds: { value: 0, forSeconds: 5 * MINUTE_SECONDS, provenance: decision(FOR_REASON) },
 } as const satisfies Record<string, AlertThreshold>;

@@ -1,6 +1,8 @@
 // Backups and WAL archiving: a failed backup run, a tier whose last good backup is older than its
 // schedule allows, the backup KPI, and the WAL archive (the trading-data RPO) failing or falling behind.
 // Seed: "Backup success rate: 100%", "RPO: Trading Data 1 minute", "Backup Strategy".
+// They watch parts a deployment runs itself (the backup scheduler, an archive_command of ours), so each
+// says so (`requires`): prod runs neither, RDS and AWS Backup do that work there (deployments.ts).
 import { KPIS, RECOVERY_POINT_OBJECTIVES, WAL_ARCHIVE_TIMEOUT_SECONDS, promDuration, ALERT_THRESHOLDS } from "../../ops/index.js";
 import { DATABASE_ERROR_WINDOW_SECONDS, STACK_JOBS } from "../config.js";
 import { formatDuration, formatRatio } from "../format.js";
@@ -46,6 +48,7 @@ export const BACKUPS_GROUP: GroupSpec = {
   alerts: [
     {
       name: BACKUP_ALERTS.backupFailed,
+      requires: ["backup-scheduler"],
       severity: "warning",
       expr: 'titan_backup_last_run_outcome_state{outcome="failed"} == 1',
       forSeconds: FAILED_FOR_SECONDS,
@@ -54,6 +57,7 @@ export const BACKUPS_GROUP: GroupSpec = {
     },
     {
       name: BACKUP_ALERTS.backupStale,
+      requires: ["backup-scheduler"],
       severity: "warning",
       expr: `(time() - titan_backup_last_success_timestamp_seconds) > ${STALE_AFTER_INTERVALS} * titan_backup_interval_seconds`,
       forSeconds: STALE_FOR_SECONDS,
@@ -62,6 +66,7 @@ export const BACKUPS_GROUP: GroupSpec = {
     },
     {
       name: BACKUP_ALERTS.backupSuccessRateBelowKpi,
+      requires: ["backup-scheduler"],
       severity: "info",
       expr: `sum by (tier) (increase(titan_backup_runs_total{outcome="succeeded"}[${kpiWindow}])) / sum by (tier) (increase(titan_backup_runs_total[${kpiWindow}])) < ${kpi.threshold}`,
       forSeconds: kpiFor,
@@ -70,6 +75,7 @@ export const BACKUPS_GROUP: GroupSpec = {
     },
     {
       name: BACKUP_ALERTS.walArchivingFailing,
+      requires: ["self-managed-wal-archiving"],
       severity: "critical",
       expr: `increase(pg_stat_archiver_failed_count{${pg}}[${archiveWindow}]) > 0 unless increase(pg_stat_archiver_archived_count{${pg}}[${archiveWindow}]) > 0`,
       forSeconds: ARCHIVE_FAILING_FOR_SECONDS,
@@ -80,6 +86,7 @@ export const BACKUPS_GROUP: GroupSpec = {
     },
     {
       name: BACKUP_ALERTS.walArchiveBehind,
+      requires: ["self-managed-wal-archiving"],
       severity: "critical",
       expr: `pg_stat_archiver_last_archive_age{${pg}} > ${tradingRpo} and on (instance, job) ${writesPerSecond} > 0`,
       forSeconds: ARCHIVE_BEHIND_FOR_SECONDS,

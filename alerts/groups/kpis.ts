@@ -5,6 +5,7 @@ import { CORE_SERVICES, LATENCY_KPI_QUANTILE, SCRAPED_SERVICES, jobRegex } from 
 import { formatDuration, formatRatio, formatSeconds } from "../format.js";
 import type { AlertSpec, GroupSpec, RecordingRule } from "../model.js";
 import { BACKUP_ALERTS } from "./backups.js";
+import { INCIDENT_ALERTS } from "./incidents.js";
 import { TRADING_ALERTS } from "./trading.js";
 
 export const KPI_ALERTS = {
@@ -31,8 +32,8 @@ export const ALERT_OF_KPI: Readonly<Record<KpiId, { readonly alert: string } | {
   orderExecutionSuccessRate: { alert: KPI_ALERTS.orderSuccessRateBelowKpi },
   riskLimitCompliance: { alert: KPI_ALERTS.riskLimitComplianceBelowKpi },
   circuitBreakerFalsePositives: { alert: KPI_ALERTS.breakerFalsePositivesAboveKpi },
-  meanTimeToDetection: { none: "measured per incident from alert and incident timestamps, not a series; bounded by the MTTD test of every critical alert" },
-  meanTimeToRecovery: { none: "measured per incident in the incident review, not a series" },
+  meanTimeToDetection: { none: "needs the fault's start, which Prometheus never sees (titan_incident_detection_seconds is pending); bounded meanwhile by the worst-case detection test of every critical alert" },
+  meanTimeToRecovery: { alert: INCIDENT_ALERTS.mttrAboveKpi },
   configurationChangeSuccessRate: { none: "reviewed monthly from the audit log of configuration changes" },
   backupSuccessRate: { alert: BACKUP_ALERTS.backupSuccessRateBelowKpi },
 };

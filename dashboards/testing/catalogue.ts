@@ -58,6 +58,20 @@ const WIRING: Readonly<Record<Exclude<ServiceName, "ai-quant">, (m: ServiceMetri
   },
 };
 
+/**
+ * The gauges the AI Quant job declares when a run ends and pushes to the Pushgateway
+ * (services/ai-quant/job.ts declares them inline, so they are named here after it; the live test
+ * checks that the running job really pushes them).
+ */
+const aiQuantJobRegistry = (): Registry => {
+  const m = new ServiceMetrics("ai-quant", { defaultMetrics: false });
+  m.gauge("last_run_timestamp_seconds", "When the last run finished");
+  m.gauge("last_run_duration_seconds", "How long the last run took");
+  m.gauge("last_run_outcome_state", "Outcome of the last run, 1 for the outcome it had", ["outcome"]);
+  m.gauge("last_success_timestamp_seconds", "When a run last ended without failing");
+  return m.registry;
+};
+
 export const serviceCatalogue = (): Catalogue => {
   const catalogue: Catalogue = new Map();
   for (const [service, wire] of Object.entries(WIRING) as [keyof typeof WIRING, (m: ServiceMetrics) => void][]) {
@@ -66,6 +80,7 @@ export const serviceCatalogue = (): Catalogue => {
     addRegistry(catalogue, metrics.registry);
   }
   addRegistry(catalogue, backupRegistry()); // pushed by the backup jobs, scraped from the Pushgateway
+  addRegistry(catalogue, aiQuantJobRegistry());
   return catalogue;
 };
 

@@ -27,7 +27,9 @@ export class Database extends pulumi.ComponentResource {
   readonly address: pulumi.Output<string>;
   readonly port: number = POSTGRES_PORT;
   readonly instanceArn: pulumi.Output<string>;
+  /** RDS's own secret with the master login (manageMasterUserPassword), and the key it is encrypted with. */
   readonly masterSecretArn: pulumi.Output<string>;
+  readonly keyArn: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("titan:aws:Database", name, {}, opts);
@@ -104,6 +106,7 @@ export class Database extends pulumi.ComponentResource {
     this.address = instance.address;
     this.instanceArn = instance.arn;
     this.masterSecretArn = instance.masterUserSecrets.apply((s) => s[0]?.secretArn ?? "");
+    this.keyArn = key.arn;
     this.registerOutputs({ address: this.address, instanceArn: this.instanceArn });
   }
 

@@ -1,5 +1,6 @@
 // S3: trade records in write-once storage (Object Lock, compliance mode, the seed's 7-year retention),
-// a bucket for exports and backups, and one for logs. All versioned, KMS-encrypted, private, TLS only,
+// the trade tape archive (execution's closed market-data chunks, read back by AI Quant's backtests), a
+// bucket for exports and backups, and one for logs. All versioned, KMS-encrypted, private, TLS only,
 // and moved to cheaper tiers as they age.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +19,8 @@ type Lifecycle = aws.types.input.s3.BucketLifecycleConfigurationRule;
 
 export class Storage extends pulumi.ComponentResource {
   readonly tradeRecordsBucket: pulumi.Output<string>;
+  readonly tradeTapeBucket: pulumi.Output<string>;
+  readonly tradeTapeBucketArn: pulumi.Output<string>;
   readonly backupsBucket: pulumi.Output<string>;
   readonly logsBucket: pulumi.Output<string>;
   readonly logsBucketArn: pulumi.Output<string>;
@@ -48,6 +51,22 @@ export class Storage extends pulumi.ComponentResource {
       rule: { defaultRetention: { mode: "COMPLIANCE", years: RETENTION.tradingRecordsYears.value } },
     }, child);
 
+    // The tape is market data, not our trade records: no lock, but kept (backtests reach back years);
+    // past the hot window it is read rarely, and past archiveAfterDays almost never, yet must stay
+    // instantly readable for a backtest (Glacier Instant Retrieval, not Deep Archive).
+    const tradeTape = this.bucket(name, "trade-tape", args.stack, key, tags, false, [{
+      id: "age-out",
+      status: "Enabled",
+      filter: {},
+      transitions: [
+        { days: RETENTION.tradeTapeHotDays.value, storageClass: "STANDARD_IA" },
+        { days: args.archiveAfterDays, storageClass: "GLACIER_IR" },
+      ],
+      // An archived chunk is written once; an overwritten version is a mistake to recover from, briefly.
+      noncurrentVersionExpiration: { noncurrentDays: RETENTION.tradeTapeHotDays.value },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+    }]);
+
     const backups = this.bucket(name, "backups", args.stack, key, tags, false, [{
       id: "age-out",
       status: "Enabled",
@@ -60,11 +79,13 @@ export class Storage extends pulumi.ComponentResource {
       id: "expire", status: "Enabled", filter: {}, expiration: { days: args.logRetentionDays }, noncurrentVersionExpiration: { noncurrentDays: 1 },
     }]);
     this.tradeRecordsBucket = tradeRecords.bucket;
+    this.tradeTapeBucket = tradeTape.bucket;
+    this.tradeTapeBucketArn = tradeTape.arn;
     this.backupsBucket = backups.bucket;
     this.logsBucket = logs.bucket;
     this.logsBucketArn = logs.arn;
     this.keyArn = key.arn;
-    this.registerOutputs({ tradeRecordsBucket: this.tradeRecordsBucket, backupsBucket: this.backupsBucket, logsBucket: this.logsBucket });
+    this.registerOutputs({ tradeRecordsBucket: this.tradeRecordsBucket, tradeTapeBucket: this.tradeTapeBucket, backupsBucket: this.backupsBucket, logsBucket: this.logsBucket });
   }
 
   private bucket(name: string, part: string, stack: string, key: aws.kms.Key, tags: Record<string, string>, objectLock: boolean, rules: Lifecycle[]): aws.s3.Bucket {

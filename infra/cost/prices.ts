@@ -46,6 +46,7 @@ export const PRICES = {
   "clb.processed": unverified(0.008, "GB", "Classic Load Balancer data processed", ESTIMATE("https://aws.amazon.com/elasticloadbalancing/pricing/")),
   "s3.standard": verified(0.023, "GB-month", "S3 Standard storage (first 50 TB)"),
   "s3.standard-ia": verified(0.0125, "GB-month", "S3 Standard-IA storage"),
+  "s3.glacier-ir": unverified(0.004, "GB-month", "S3 Glacier Instant Retrieval storage (retrievals billed per GB; not priced)", ESTIMATE("https://aws.amazon.com/s3/pricing/")),
   "s3.deep-archive": unverified(0.00099, "GB-month", "S3 Glacier Deep Archive storage", ESTIMATE("https://aws.amazon.com/s3/pricing/")),
   "s3.put": unverified(0.005, "1k requests", "S3 PUT, COPY, POST, LIST requests (Standard)", ESTIMATE("https://aws.amazon.com/s3/pricing/")),
   "s3.get": unverified(0.0004, "1k requests", "S3 GET, SELECT and other requests (Standard)", ESTIMATE("https://aws.amazon.com/s3/pricing/")),

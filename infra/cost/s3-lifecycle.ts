@@ -3,11 +3,12 @@
 // it expires. Pure, so the lifecycle recommendation can price a different set of rules the same way.
 import { DAYS_PER_MONTH, type PriceKey } from "./prices.js";
 
-export type StorageClass = "STANDARD" | "STANDARD_IA" | "DEEP_ARCHIVE";
+export type StorageClass = "STANDARD" | "STANDARD_IA" | "GLACIER_IR" | "DEEP_ARCHIVE";
 
 export const STORAGE_CLASS_PRICE: Readonly<Record<StorageClass, PriceKey>> = {
   STANDARD: "s3.standard",
   STANDARD_IA: "s3.standard-ia",
+  GLACIER_IR: "s3.glacier-ir",
   DEEP_ARCHIVE: "s3.deep-archive",
 };
 
@@ -39,7 +40,7 @@ export function lifecycleOf(rules: readonly unknown[], where: string): Lifecycle
 
 /** GiB in each class after `ageMonths` of writing `ingestGiBPerMonth`. */
 export function storedByClass(lifecycle: Lifecycle, ingestGiBPerMonth: number, ageMonths: number): Record<StorageClass, number> {
-  const stored: Record<StorageClass, number> = { STANDARD: 0, STANDARD_IA: 0, DEEP_ARCHIVE: 0 };
+  const stored: Record<StorageClass, number> = { STANDARD: 0, STANDARD_IA: 0, GLACIER_IR: 0, DEEP_ARCHIVE: 0 };
   const expiresAt = lifecycle.expirationDays === undefined ? Infinity : lifecycle.expirationDays / DAYS_PER_MONTH;
   const bands: { from: number; to: number; storageClass: StorageClass }[] = [];
   let from = 0;

@@ -21,6 +21,7 @@ export function resource(type: string, name: string, inputs: { readonly [key: st
     parent: opts.parent?.urn,
     custom: opts.custom ?? true,
     provider: opts.provider,
+    dependsOn: [],
     inputs,
   };
 }

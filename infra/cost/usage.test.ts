@@ -66,7 +66,7 @@ describe("the S3 storage-class model", () => {
   });
 
   it("refuses a storage class it has no price for", () => {
-    expect(() => lifecycleOf([{ status: "Enabled", filter: {}, transitions: [{ days: 90, storageClass: "GLACIER_IR" }] }], "b")).toThrow(/no price for storage class GLACIER_IR/);
+    expect(() => lifecycleOf([{ status: "Enabled", filter: {}, transitions: [{ days: 90, storageClass: "GLACIER_FLEXIBLE_RETRIEVAL" }] }], "b")).toThrow(/no price for storage class GLACIER_FLEXIBLE_RETRIEVAL/);
   });
 });
 

@@ -1,21 +1,26 @@
 // The dev stack's data services, all in the cluster: PostgreSQL run by CloudNativePG with continuous
 // WAL archiving (archive_timeout from ops/) and scheduled base backups into an in-cluster MinIO, and a
 // Redis with append-only persistence, `noeviction` and TLS. Both use the internal CA's certificates.
+// The superuser's login is generated here and also given to the Titan namespace as DB_ADMIN_SECRET,
+// where the provisioning Job (db-provision.ts) uses it, as prod's Job uses RDS's master login.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BACKUP_SCHEDULE, DAY_SECONDS, HOUR_SECONDS, SECURITY, SERVICE_NAMES, WAL_ARCHIVE_TIMEOUT_SECONDS } from "../../ops/index.js";
 import type { DevDataConfig } from "../config.js";
 import { DATABASE_NAME } from "../aws/database.js";
 import { REDIS_PORT } from "../aws/network.js";
-import { MONITOR_DB_SECRET, MONITOR_ROLE, REDIS_SECRET, databaseSecretName, roleFor } from "../secret-catalog.js";
+import { GENERATED_SECRET_LENGTH, MONITOR_DB_SECRET, MONITOR_ROLE, REDIS_SECRET, databaseSecretName, roleFor } from "../secret-catalog.js";
 import { CHARTS, IMAGES } from "./charts.js";
 import { gibibytes, mebibytes, millicores, namespaceSelector } from "./meta.js";
 import { helmRelease, kubeObject } from "./objects.js";
+import { DB_ADMIN_SECRET } from "./db-provision.js";
 import { certificateObject } from "./pki.js";
 
 export const POSTGRES_CLUSTER = "titan-pg";
 export const REDIS_NAME = "titan-redis";
 const BACKUP_BUCKET = "titan-pg";
+const SUPERUSER_SECRET = `${POSTGRES_CLUSTER}-superuser`;
+const SUPERUSER = "postgres";
 const REDIS_UID = 999;
 
 /** CloudNativePG's six-field cron (seconds first) for an interval of ops/BACKUP_SCHEDULE. */
@@ -37,6 +42,8 @@ export interface DevDataArgs {
   readonly config: DevDataConfig;
   /** Namespaces whose pods may connect: the services, monitoring, the operator. */
   readonly clientNamespaces: readonly string[];
+  /** Where the provisioning Job runs: it gets the superuser's login there as DB_ADMIN_SECRET. */
+  readonly adminSecretNamespace: string;
   readonly dependsOn: pulumi.Resource[];
 }
 
@@ -88,6 +95,15 @@ export class DevData extends pulumi.ComponentResource {
   private postgres(name: string, args: DevDataArgs, after: pulumi.Resource[]): void {
     const ns = args.namespace;
     const child = { parent: this, dependsOn: [...args.dependsOn, ...after] };
+    const superuser = new random.RandomPassword(`${name}-pg-superuser`, { length: GENERATED_SECRET_LENGTH, special: false }, { parent: this });
+    const login = superuser.result.apply((password) => ({ username: SUPERUSER, password }));
+    // basic-auth, as CloudNativePG wants for a user-supplied superuser secret.
+    const superuserSecret = kubeObject(`${name}-pg-superuser`, {
+      apiVersion: "v1", kind: "Secret", type: "kubernetes.io/basic-auth", metadata: { name: SUPERUSER_SECRET, namespace: ns }, stringData: pulumi.secret(login),
+    }, child);
+    kubeObject(`${name}-db-admin`, {
+      apiVersion: "v1", kind: "Secret", type: "kubernetes.io/basic-auth", metadata: { name: DB_ADMIN_SECRET, namespace: args.adminSecretNamespace }, stringData: pulumi.secret(login),
+    }, child);
     const cert = kubeObject(`${name}-pg-cert`, certificateObject(`${POSTGRES_CLUSTER}-rw`, ns, [`${POSTGRES_CLUSTER}-ro.${ns}.svc`, `${POSTGRES_CLUSTER}-r.${ns}.svc`]), child);
     const c = args.config;
     const cluster = kubeObject(`${name}-pg`, {
@@ -103,6 +119,9 @@ export class DevData extends pulumi.ComponentResource {
           parameters: { archive_timeout: `${WAL_ARCHIVE_TIMEOUT_SECONDS}s`, ssl_min_protocol_version: SECURITY.minimumTlsVersion.value },
         },
         bootstrap: { initdb: { database: DATABASE_NAME, owner: "titan_admin" } },
+        // The provisioning Job logs in as the superuser over TLS to create roles and schemas.
+        enableSuperuserAccess: true,
+        superuserSecret: { name: SUPERUSER_SECRET },
         managed: {
           roles: [
             ...SERVICE_NAMES.map((service) => ({ name: roleFor(service), ensure: "present", login: true, passwordSecret: { name: databaseSecretName(service) } })),
@@ -122,7 +141,7 @@ export class DevData extends pulumi.ComponentResource {
         },
         monitoring: { enablePodMonitor: true },
       },
-    }, { ...child, dependsOn: [...child.dependsOn, cert], protect: true });
+    }, { ...child, dependsOn: [...child.dependsOn, cert, superuserSecret], protect: true });
     const schedules = { hourly: BACKUP_SCHEDULE.hourlySnapshot, daily: BACKUP_SCHEDULE.dailyFull, weekly: BACKUP_SCHEDULE.weeklyArchive };
     for (const [part, schedule] of Object.entries(schedules)) {
       kubeObject(`${name}-pg-backup-${part}`, {

@@ -7,7 +7,8 @@ import type { ChartRef } from "./charts.js";
 export interface KubeObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  /** Annotation values may be outputs of other resources (an IAM role's ARN). */
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, pulumi.Input<string>> };
   readonly [field: string]: unknown;
 }
 

@@ -1,7 +1,7 @@
 // The cluster's operators: cert-manager (certificates), External Secrets (secrets from AWS), KEDA
-// (autoscaling on Prometheus), the VPA recommender, the Cluster Autoscaler on AWS and CloudNativePG
-// on dev; plus the namespaces everything else lives in and, on AWS, an encrypted gp3 StorageClass
-// whose volumes join the backup plan.
+// (autoscaling on Prometheus), the VPA recommender, on AWS the Cluster Autoscaler and the AWS Load
+// Balancer Controller (the NLBs of the ingress Services), CloudNativePG on dev; plus the namespaces
+// everything else lives in and, on AWS, an encrypted gp3 StorageClass whose volumes join the backup plan.
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_TAG } from "../aws/backups.js";
 import { CHARTS } from "./charts.js";
@@ -15,7 +15,14 @@ export interface PlatformArgs {
   readonly titanNamespace: string;
   readonly dataNamespace: string | undefined;
   /** AWS only: IRSA role ARNs and the cluster the autoscaler resizes. */
-  readonly aws?: { readonly region: string; readonly clusterName: pulumi.Input<string>; readonly externalSecretsRoleArn: pulumi.Input<string>; readonly clusterAutoscalerRoleArn: pulumi.Input<string> };
+  readonly aws?: {
+    readonly region: string;
+    readonly clusterName: pulumi.Input<string>;
+    readonly vpcId: pulumi.Input<string>;
+    readonly externalSecretsRoleArn: pulumi.Input<string>;
+    readonly clusterAutoscalerRoleArn: pulumi.Input<string>;
+    readonly loadBalancerController: { readonly roleArn: pulumi.Input<string>; readonly serviceAccount: string };
+  };
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -50,6 +57,18 @@ export class Platform extends pulumi.ComponentResource {
         autoDiscovery: { clusterName: args.aws.clusterName },
         rbac: { serviceAccount: { name: "cluster-autoscaler", annotations: { "eks.amazonaws.com/role-arn": args.aws.clusterAutoscalerRoleArn } } },
         extraArgs: { "balance-similar-node-groups": true, "skip-nodes-with-local-storage": false, expander: "least-waste" },
+      });
+      // Provisions the NLBs the ingress Services ask for with `aws-load-balancer-type: external` (IP
+      // targets, scheme per controller). It acts only on Services annotated so: its mutating webhook,
+      // which would otherwise claim every LoadBalancer Service, stays off.
+      release("aws-load-balancer-controller", CHARTS.awsLoadBalancerController, "kube-system", {
+        clusterName: args.aws.clusterName,
+        region: args.aws.region,
+        vpcId: args.aws.vpcId,
+        replicaCount: 2,
+        serviceAccount: { create: true, name: args.aws.loadBalancerController.serviceAccount, annotations: { "eks.amazonaws.com/role-arn": args.aws.loadBalancerController.roleArn } },
+        enableServiceMutatorWebhook: false,
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
       });
       this.ready.push(kubeObject(`${name}-storage-class`, {
         apiVersion: "storage.k8s.io/v1",

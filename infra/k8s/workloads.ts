@@ -24,6 +24,11 @@ export interface WorkloadsArgs {
   readonly executionVenue: "paper" | "bybit";
   readonly network: Omit<NetworkPolicyInputs, "namespace">;
   readonly autoscaling: { readonly prometheusUrl: string; readonly scaleStepSeconds: number; readonly podNetworkBytesPerSecond: number };
+  /**
+   * Where execution archives closed trade-tape chunks (s3://bucket/prefix) and the IAM role its service
+   * account assumes for it (IRSA); absent (dev): the tape stays on its volume only.
+   */
+  readonly tapeArchive?: { readonly url: pulumi.Input<string>; readonly region: string; readonly roleArn: pulumi.Input<string> };
   readonly dependsOn: pulumi.Resource[];
 }
 
@@ -52,7 +57,14 @@ export class Workloads extends pulumi.ComponentResource {
     const ns = args.namespace;
     const meta = (kind: string) => ({ name: service, namespace: ns, labels: serviceLabels(service, kind) });
     const id = `${name}-${service}`;
-    kubeObject(`${id}-sa`, { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("identity"), automountServiceAccountToken: false }, child);
+    // Only execution has an AWS role (the tape archive); EKS's webhook gives its pods the role's token.
+    const archive = service === "execution" ? args.tapeArchive : undefined;
+    kubeObject(`${id}-sa`, {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { ...meta("identity"), ...(archive ? { annotations: { "eks.amazonaws.com/role-arn": archive.roleArn } } : {}) },
+      automountServiceAccountToken: false,
+    }, child);
     const cert = kubeObject(`${id}-cert`, certificateObject(service, ns), child);
     const live = args.executionVenue === "bybit";
     let tapeClaimName: string | undefined;
@@ -82,6 +94,7 @@ export class Workloads extends pulumi.ComponentResource {
         TITAN_REDIS_URL: pulumi.interpolate`rediss://${args.redis.host}:${args.redis.port}`,
         ...(service === "ai-quant" ? { TITAN_PUSHGATEWAY_URL: args.pushgatewayUrl } : {}),
         ...(service === "execution" ? { TITAN_EXECUTION_VENUE: args.executionVenue } : {}),
+        ...(archive ? { TITAN_TAPE_ARCHIVE_URL: archive.url, AWS_REGION: archive.region } : {}),
       },
     });
     const workload = kubeObject(`${id}-${objects.kind.toLowerCase()}`, {
@@ -89,7 +102,7 @@ export class Workloads extends pulumi.ComponentResource {
       kind: objects.kind,
       metadata: meta("service"),
       spec: objects.spec,
-    }, { ...child, dependsOn: [cert], ...(SERVICE_CAPACITY[service].scaling.kind === "horizontal" ? { ignoreChanges: ["spec.replicas"] } : {}) });
+    }, { ...child, dependsOn: [...args.dependsOn, cert], ...(SERVICE_CAPACITY[service].scaling.kind === "horizontal" ? { ignoreChanges: ["spec.replicas"] } : {}) });
     if (objects.service) kubeObject(`${id}-svc`, { apiVersion: "v1", kind: "Service", metadata: meta("service"), spec: objects.service }, child);
     kubeObject(`${id}-pdb`, { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta("availability"), spec: objects.pdb }, child);
     kubeObject(`${id}-vpa`, { apiVersion: "autoscaling.k8s.io/v1", kind: "VerticalPodAutoscaler", metadata: meta("sizing"), spec: objects.vpa }, child);

@@ -166,4 +166,25 @@ export const autoscalingMatchesOps: StackValidationPolicy = {
   },
 };
 
-export const K8S_POLICIES = { resource: [requestsAndLimits, probes, nonRoot, noLatestTags], stack: [podDisruptionBudgets, networkPolicyCoverage, autoscalingMatchesOps] };
+const LB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type";
+
+/** Where a Service of the stack asks for the AWS Load Balancer Controller: in a manifest, or in a Helm release's values. */
+function controllerAnnotations(value: unknown, path: string): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => controllerAnnotations(v, `${path}[${i}]`));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value as Obj).flatMap(([k, v]) => (k === LB_TYPE && (v === "external" || v === "nlb-ip") ? [path] : controllerAnnotations(v, `${path}.${k}`)));
+}
+
+export const loadBalancerController: StackValidationPolicy = {
+  name: "aws-load-balancer-controller",
+  description: "A Service annotated for the AWS Load Balancer Controller (aws-load-balancer-type: external) needs that controller in the stack: the in-tree provider ignores it and no load balancer appears.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const releases = args.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    if (releases.some((r) => r.props.chart === "aws-load-balancer-controller")) return;
+    const asking = [...manifests(args), ...releases].filter((r) => controllerAnnotations(r.props, "").length > 0);
+    for (const r of asking) report(`${r.name} asks for an AWS Load Balancer Controller load balancer (${LB_TYPE}), but the stack installs no controller`, r.urn);
+  },
+};
+
+export const K8S_POLICIES = { resource: [requestsAndLimits, probes, nonRoot, noLatestTags], stack: [podDisruptionBudgets, networkPolicyCoverage, autoscalingMatchesOps, loadBalancerController] };

@@ -14,6 +14,8 @@ export interface GraphResource {
   readonly custom: boolean;
   /** URN of the explicit provider the resource uses (its region or cluster), when there is one. */
   readonly provider: string | undefined;
+  /** URNs it waits for (explicit dependsOn and the resources its inputs come from), sorted. */
+  readonly dependsOn: readonly string[];
   readonly inputs: { readonly [key: string]: Json };
 }
 
@@ -65,6 +67,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getProvider(): string;
+  getDependenciesList(): string[];
   getObject(): { toJavaScript(): unknown } | undefined;
 }
 
@@ -95,6 +98,7 @@ export function recordRegistrations(monitor: MonitorLike): { resources(): GraphR
           parent: request.getParent() === "" ? undefined : request.getParent(),
           custom: request.getCustom(),
           provider: providerUrn(request.getProvider()),
+          dependsOn: [...new Set(request.getDependenciesList())].sort(),
           inputs: inputs !== null && typeof inputs === "object" && !Array.isArray(inputs) ? inputs : {},
         });
       }

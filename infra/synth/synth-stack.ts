@@ -42,6 +42,9 @@ export function readStackConfigFile(stack: StackName, repoDir: string = REPO_DIR
 export async function synthStack(stack: StackName, opts: { readonly repoDir?: string } = {}): Promise<SynthResult> {
   const started = performance.now();
   const configValues = readStackConfigFile(stack, opts.repoDir);
+  // The alert rules and dashboards create no resource, so they may load before the mocks are set, and
+  // loading them alongside Pulumi hides most of their import time (hundreds of small ESM modules).
+  const inputsModule = import("../monitoring-inputs.js");
   const pulumi = await import("@pulumi/pulumi");
   const runtime = pulumi.runtime as typeof pulumi.runtime & { getMonitor(): MonitorLike | undefined; waitForRPCs(): Promise<void> };
   await runtime.setMocks(titanMocks(configValues["titan:region"] ?? "us-east-1"), PROJECT, stack, false);
@@ -53,12 +56,20 @@ export async function synthStack(stack: StackName, opts: { readonly repoDir?: st
   // Imported only now, after setMocks, as the Pulumi runtime requires.
   const { parseStackConfig } = await import("../config.js");
   const { defineStack } = await import("../program.js");
-  const { monitoringInputs } = await import("../monitoring-inputs.js");
+  const { monitoringInputs } = await inputsModule;
 
   const config = parseStackConfig(stack, (key) => configValues[`${PROJECT}:${key}`]);
   const failures: unknown[] = [];
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
+  // Pulumi captures an unbounded stack trace per resource for its source position, and tsx maps each
+  // through source maps: together the largest cost of a synth after the imports. The mocks never read
+  // source positions, so the synth skips them (Resource.callsites is public; restored afterwards).
+  const sourceMaps = process.sourceMapsEnabled;
+  const resourceClass = pulumi.Resource as unknown as { callsites?: () => unknown[] };
+  const callsites = resourceClass.callsites;
+  process.setSourceMapsEnabled(false);
+  if (typeof callsites === "function") resourceClass.callsites = () => [];
   try {
     const outputs = defineStack(config, monitoringInputs());
     const resolved = await new Promise<unknown>((resolve) => pulumi.output(outputs).apply((value) => resolve(value)));
@@ -72,6 +83,8 @@ export async function synthStack(stack: StackName, opts: { readonly repoDir?: st
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    if (typeof callsites === "function") resourceClass.callsites = callsites;
+    process.setSourceMapsEnabled(sourceMaps);
     process.off("unhandledRejection", onRejection);
   }
 }

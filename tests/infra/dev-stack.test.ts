@@ -63,6 +63,32 @@ describe("dev: data services in the cluster", () => {
   });
 });
 
+describe("dev: the database is provisioned before the services start", () => {
+  it("runs the provisioning Job as CloudNativePG's superuser, whose login the stack generates for both namespaces", () => {
+    const cluster = manifest(dev.resources, "Cluster", "titan-pg", "titan-data");
+    expect(cluster.spec).toMatchObject({ enableSuperuserAccess: true, superuserSecret: { name: "titan-pg-superuser" } });
+    const inData = manifest(dev.resources, "Secret", "titan-pg-superuser", "titan-data");
+    const inTitan = manifest(dev.resources, "Secret", "titan-db-admin", "titan");
+    for (const secret of [inData, inTitan]) expect(secret).toMatchObject({ type: "kubernetes.io/basic-auth", stringData: { username: "[secret]", password: "[secret]" } });
+  });
+
+  it("trusts the internal CA for the server's certificate, from a certificate of its own", () => {
+    const pod = manifest(dev.resources, "Job", "db-provision", "titan").spec.template.spec;
+    const env = Object.fromEntries((pod.containers[0].env as Props[]).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ TITAN_DATABASE_HOST: "titan-pg-rw.titan-data.svc", NODE_EXTRA_CA_CERTS: "/var/run/secrets/titan/tls/ca.crt", TITAN_DATABASE_SSL: "true" });
+    expect(pod.volumes.find((v: Props) => v.name === "tls").secret.secretName).toBe("db-provision-tls");
+    expect(manifest(dev.resources, "Certificate", "db-provision-tls", "titan").spec.secretName).toBe("db-provision-tls");
+  });
+
+  it("comes before every service, and after the data services", () => {
+    const job = dev.resources.find((r) => r.type === "kubernetes:batch/v1:Job");
+    const cluster = dev.resources.find((r) => r.type.endsWith(":Cluster") && (r.inputs.metadata as Props).name === "titan-pg");
+    expect(job?.dependsOn).toContain(cluster?.urn);
+    const deployment = dev.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs.metadata as Props).name === "execution");
+    expect(deployment?.dependsOn).toContain(job?.urn);
+  });
+});
+
 describe("dev: validation and policy", () => {
   it("validates every Kubernetes manifest that has a schema", async () => {
     const verdicts = await Promise.all(dev.resources.filter(isManifest).map(async (r) => ({ name: r.name, v: await validateManifest(manifestOf(r)) })));

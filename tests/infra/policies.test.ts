@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BACKUP_SCHEDULE, DAY_SECONDS, RETENTION, SERVICE_CAPACITY } from "../../ops/index.js";
 import { approvedInstanceClasses, backupRetention, databaseDurability, s3Protection } from "../../infra/policy/aws-policies.js";
 import {
-  autoscalingMatchesOps, isMovingImage, networkPolicyCoverage, noLatestTags, nonRoot, podDisruptionBudgets, probes, requestsAndLimits,
+  autoscalingMatchesOps, isMovingImage, loadBalancerController, networkPolicyCoverage, noLatestTags, nonRoot, podDisruptionBudgets, probes, requestsAndLimits,
 } from "../../infra/policy/k8s-policies.js";
 import { POLICY_NAMES } from "../../infra/policy/policies.js";
 import { checkResource, checkStack, type PolicyInput } from "../../infra/policy/run.js";
@@ -148,9 +148,28 @@ describe("AWS policies", () => {
   });
 });
 
+describe("the load balancer controller policy", () => {
+  const ingress = (annotations: Record<string, string>): PolicyInput => ({
+    type: "kubernetes:helm.sh/v3:Release", name: "ingress-public",
+    props: { chart: "nginx-ingress", values: { controller: { service: { type: "LoadBalancer", annotations } } } },
+  });
+  const controller: PolicyInput = { type: "kubernetes:helm.sh/v3:Release", name: "platform-aws-load-balancer-controller", props: { chart: "aws-load-balancer-controller", values: {} } };
+
+  it("fails a Service asking for the controller's NLB in a stack without it, passes with it or without the ask", async () => {
+    const nlb = { "service.beta.kubernetes.io/aws-load-balancer-type": "external", "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip" };
+    expect(await stackMessages(loadBalancerController, [ingress(nlb)])).toEqual([
+      "ingress-public asks for an AWS Load Balancer Controller load balancer (service.beta.kubernetes.io/aws-load-balancer-type), but the stack installs no controller",
+    ]);
+    expect(await stackMessages(loadBalancerController, [ingress(nlb), controller])).toEqual([]);
+    expect(await stackMessages(loadBalancerController, [ingress({})])).toEqual([]);
+    const service = k8s("Service", "v1", { metadata: { name: "edge", namespace: "titan", annotations: nlb }, spec: { type: "LoadBalancer" } }, "edge");
+    expect(await stackMessages(loadBalancerController, [service])).toHaveLength(1);
+  });
+});
+
 it("every policy of the pack has a test above", () => {
   expect([...POLICY_NAMES].sort()).toEqual([
-    "autoscaling-matches-ops", "aws-approved-instance-classes", "aws-backup-retention", "aws-database-durability", "aws-s3-protection",
+    "autoscaling-matches-ops", "aws-approved-instance-classes", "aws-backup-retention", "aws-database-durability", "aws-load-balancer-controller", "aws-s3-protection",
     "k8s-network-policy-coverage", "k8s-non-root", "k8s-pod-disruption-budgets", "k8s-probes", "k8s-requests-and-limits", "no-latest-tags",
   ]);
 });

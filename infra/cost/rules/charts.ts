@@ -134,6 +134,14 @@ const CHART_RULES: Readonly<Record<string, ChartRule>> = {
   keda: podsOnly("keda-operator", "keda-metrics-apiserver", "keda-admission-webhooks"),
   vpa: podsOnly("vpa-recommender"),
   "cluster-autoscaler": podsOnly("cluster-autoscaler"),
+  // Its load balancers are the ingress controllers' Services, priced with nginx-ingress.
+  "aws-load-balancer-controller": {
+    handles: [],
+    cost: (v) => {
+      const replicas = num(at(v, "replicaCount")) ?? 2;
+      return collect({ requests: [["aws-load-balancer-controller", requestsAt(v, ["resources"], replicas, "aws-load-balancer-controller")]] });
+    },
+  },
   alloy: podsOnly("alloy (one per node)"),
   "oauth2-proxy": podsOnly("oauth2-proxy"),
   "prometheus-postgres-exporter": podsOnly("postgres-exporter"),
