@@ -33,8 +33,16 @@ export interface Database extends Queryable {
 
 const AFTER_COMMIT = Symbol("titan.db.afterCommit");
 const BEFORE_COMMIT = Symbol("titan.db.beforeCommit");
+const POOL = Symbol("titan.db.pool");
 
-type TransactionQueryable = Queryable & { readonly [AFTER_COMMIT]?: Array<() => void>; readonly [BEFORE_COMMIT]?: Array<() => Promise<void>> };
+type TransactionQueryable = Queryable & {
+  readonly [AFTER_COMMIT]?: Array<() => void>;
+  readonly [BEFORE_COMMIT]?: Array<() => Promise<void>>;
+  readonly [POOL]?: pg.Pool;
+};
+
+/** The pool a transaction of Database.transaction runs on (what identifies its database in this process). */
+export const transactionPool = (tx: Queryable): pg.Pool | undefined => (tx as TransactionQueryable)[POOL];
 
 /** True when `tx` is a transaction started by Database.transaction (its hooks are available). */
 export const isHookedTransaction = (tx: Queryable): boolean => (tx as TransactionQueryable)[BEFORE_COMMIT] !== undefined;
@@ -113,7 +121,7 @@ export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, 
       try {
         await timed(client, "begin", "BEGIN");
         const hooks: Array<() => void> = [];
-        const tx = { client, query: timedOn(client), [AFTER_COMMIT]: hooks, [BEFORE_COMMIT]: [] as Array<() => Promise<void>> };
+        const tx = { client, query: timedOn(client), [AFTER_COMMIT]: hooks, [BEFORE_COMMIT]: [] as Array<() => Promise<void>>, [POOL]: pool };
         const result = await fn(tx);
         await flushBeforeCommit(tx);
         await timed(client, "commit", "COMMIT");

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 export { StreamConsumer, type Delivery, type MessageHandler, type StreamConsumerOptions } from "./consumer.js";
 export { OutboxRelay, type OutboxRelayOptions } from "./relay.js";
-export { OutboxProducer, enqueueInTransaction, isEnqueuedInTransaction, outboxChannel, type EnqueueOptions, type OutboxProducerOptions, type Publish } from "./outbox.js";
+export { OutboxProducer, PUBLISH_LEASE_SECONDS, attachCommittedRowsSink, enqueueInTransaction, isEnqueuedInTransaction, outboxChannel, type CommittedOutboxRow, type CommittedRowsSink, type EnqueueOptions, type OutboxProducerOptions, type Publish } from "./outbox.js";
 export { pruneMessagingTables, type RetentionOptions } from "./dead-letter.js";
 export { buildDeadLetterEnvelope, encodeEntryFields, parseStreamEntry, MAX_ENVELOPE_CHARS, type ParsedEntry } from "./entry.js";
 export { DEFAULT_RETRY_BACKOFF, backoffDelayMs, decideAfterFailure, isTransientError, type BackoffPolicy } from "./retry-policy.js";

@@ -1,6 +1,7 @@
 // The producing side of the transactional outbox: a message is a row written in the same
 // transaction as the state change it announces, so both happen or neither does. The relay publishes it.
-import { beforeCommit, isHookedTransaction, type Database, type Queryable } from "../db/database.js";
+import type pg from "pg";
+import { beforeCommit, isHookedTransaction, onCommit, transactionPool, type Database, type Queryable } from "../db/database.js";
 import { faultPoint } from "../faults.js";
 import { MAX_ENVELOPE_CHARS, streamNameProblem } from "./entry.js";
 import { guardCheckedOutClient } from "./pg-guard.js";
@@ -17,29 +18,58 @@ export interface EnqueueOptions {
   readonly validate?: MessageValidator;
 }
 
-interface OutboxRow {
+/** An outbox row as written: what a relay needs to publish it. */
+export interface CommittedOutboxRow {
   readonly id: string;
   readonly stream: string;
   readonly type: string;
   readonly json: string;
 }
 
+/** A relay in this process, publishing rows the moment a transaction on its pool commits them. */
+export interface CommittedRowsSink {
+  publishCommitted(rows: readonly CommittedOutboxRow[]): void;
+}
+
+const sinks = new WeakMap<pg.Pool, CommittedRowsSink>();
+
+/**
+ * Makes `sink` the publisher of rows committed through `pool` in this process (one per pool; a second
+ * is ignored). Such rows are written leased to it and without NOTIFY: the sink sends them at once, and
+ * any relay's poll takes over what it leaves once the lease runs out. Returns the detach function.
+ */
+export const attachCommittedRowsSink = (pool: pg.Pool, sink: CommittedRowsSink): (() => void) => {
+  if (sinks.has(pool)) return () => undefined;
+  sinks.set(pool, sink);
+  return () => {
+    if (sinks.get(pool) === sink) sinks.delete(pool);
+  };
+};
+
 /** Messages a transaction enqueued, written together just before it commits. */
-const pendingByTransaction = new WeakMap<Queryable, Map<string, OutboxRow>>();
+const pendingByTransaction = new WeakMap<Queryable, Map<string, CommittedOutboxRow>>();
 
 /** True when `messageId` is already in `tx`'s outbox: written, or waiting for the commit to be written. */
 export const isEnqueuedInTransaction = (tx: Queryable, messageId: string): boolean => pendingByTransaction.get(tx)?.has(messageId.toLowerCase()) ?? false;
 
-const insertRows = (tx: Queryable, rows: readonly OutboxRow[]) =>
+/** How long rows handed to this process's relay are its alone; past it, any relay's claim takes them. */
+export const PUBLISH_LEASE_SECONDS = 5;
+
+/** Rows for any relay (NOTIFY wakes them), or leased to this process's relay (no NOTIFY: it is handed them). */
+const insertRows = (tx: Queryable, rows: readonly CommittedOutboxRow[], leased: boolean) =>
   tx.query(
-    rows.length === 1 ? "messaging_outbox_enqueue" : "messaging_outbox_enqueue_batch",
-    `WITH queued AS (
-       INSERT INTO outbox (id, stream, type, envelope)
-       SELECT id, stream, type, envelope::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, stream, type, envelope)
-       RETURNING 1
-     )
-     SELECT pg_notify('titan_outbox_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM queued)`,
-    [rows.map((r) => r.id), rows.map((r) => r.stream), rows.map((r) => r.type), rows.map((r) => r.json)],
+    `${rows.length === 1 ? "messaging_outbox_enqueue" : "messaging_outbox_enqueue_batch"}${leased ? "_leased" : ""}`,
+    leased
+      ? `INSERT INTO outbox (id, stream, type, envelope, leased_until)
+         SELECT id, stream, type, envelope::jsonb, now() + make_interval(secs => $5)
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, stream, type, envelope)`
+      : `WITH queued AS (
+           INSERT INTO outbox (id, stream, type, envelope)
+           SELECT id, stream, type, envelope::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, stream, type, envelope)
+           RETURNING 1
+         )
+         SELECT pg_notify('titan_outbox_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM queued)`,
+    [rows.map((r) => r.id), rows.map((r) => r.stream), rows.map((r) => r.type), rows.map((r) => r.json), ...(leased ? [PUBLISH_LEASE_SECONDS] : [])],
   );
 
 /**
@@ -61,20 +91,25 @@ export const enqueueInTransaction = async (tx: Queryable, envelope: Envelope, st
   if (typeof checked.type !== "string" || checked.type.length === 0) throw new InvalidMessageError("envelope type must be a non-empty string");
   const json = JSON.stringify(checked);
   if (json.length > MAX_ENVELOPE_CHARS) throw new InvalidMessageError(`envelope is ${json.length} characters, over the ${MAX_ENVELOPE_CHARS} limit`);
-  const row: OutboxRow = { id: checked.id.toLowerCase(), stream, type: checked.type, json };
+  const row: CommittedOutboxRow = { id: checked.id.toLowerCase(), stream, type: checked.type, json };
   if (!isHookedTransaction(tx)) {
-    await insertRows(tx, [row]);
+    await insertRows(tx, [row], false);
     return;
   }
   let pending = pendingByTransaction.get(tx);
   if (pending === undefined) {
-    const rows = new Map<string, OutboxRow>();
+    const rows = new Map<string, CommittedOutboxRow>();
     pending = rows;
     pendingByTransaction.set(tx, rows);
     beforeCommit(tx, async () => {
-      if (rows.size > 0) await insertRows(tx, [...rows.values()]);
       // Written: a later enqueue in the same transaction starts a new gathering.
       pendingByTransaction.delete(tx);
+      if (rows.size === 0) return;
+      const pool = transactionPool(tx);
+      const sink = pool === undefined ? undefined : sinks.get(pool);
+      const written = [...rows.values()];
+      await insertRows(tx, written, sink !== undefined);
+      if (sink !== undefined) onCommit(tx, () => sink.publishCommitted(written));
     });
   }
   // The same id twice in one transaction would fail at COMMIT on the primary key; fail here, where it happens.

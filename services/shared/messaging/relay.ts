@@ -1,4 +1,6 @@
-// Publishes a schema's outbox to Redis Streams. Woken at once by NOTIFY, with a poll as the fallback.
+// Publishes a schema's outbox to Redis Streams. Rows a transaction of this process commits are handed
+// over at once (the fast path: XADD, then a mark, no claim transaction); rows from elsewhere wake it by
+// NOTIFY, and a poll is the fallback for everything.
 // Rows are claimed with FOR UPDATE SKIP LOCKED (several relays share an outbox safely), added to
 // their streams in one pipeline and marked published in the same transaction: a crash between XADD
 // and the mark republishes the batch, which consumers' inboxes absorb. Redis or PostgreSQL being down
@@ -11,7 +13,7 @@ import type { Database } from "../db/database.js";
 import { faultPoint } from "../faults.js";
 import { ServiceMetrics } from "../metrics.js";
 import { relayMetrics, type RelayMetrics } from "./messaging-metrics.js";
-import { outboxChannel } from "./outbox.js";
+import { attachCommittedRowsSink, outboxChannel, type CommittedOutboxRow, type CommittedRowsSink } from "./outbox.js";
 import { guardCheckedOutClient } from "./pg-guard.js";
 import { withTimeout } from "./timeout.js";
 import { DEFAULT_RETRY_BACKOFF, backoffDelayMs, validateBackoff, type BackoffPolicy } from "./retry-policy.js";
@@ -53,7 +55,7 @@ class RelayCycleError extends Error {
   }
 }
 
-export class OutboxRelay {
+export class OutboxRelay implements CommittedRowsSink {
   private readonly clock: Clock;
   private readonly log: MessagingLogger;
   private readonly metrics: RelayMetrics;
@@ -72,6 +74,10 @@ export class OutboxRelay {
   private listening = false;
   private listenFailures = 0;
   private readonly cancels = new Set<() => void>();
+  /** Committed rows handed over by this process's transactions, leased to this relay (claims skip them). */
+  private fastQueue: Array<CommittedOutboxRow & { readonly committedAtMs: number }> = [];
+  private fastDraining: Promise<void> | null = null;
+  private detachSink: (() => void) | null = null;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -97,15 +103,62 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.detachSink = attachCommittedRowsSink(this.opts.db.pool, this);
     this.schedulePoll();
     await this.listen();
     this.wake();
   }
 
+  /** Rows a transaction on this relay's pool has just committed: published now, marked after. */
+  publishCommitted(rows: readonly CommittedOutboxRow[]): void {
+    if (!this.running || this.clock.nowMs() < this.backingOffUntilMs) return; // the poll takes them
+    const committedAtMs = this.clock.nowMs();
+    for (const row of rows) this.fastQueue.push({ ...row, committedAtMs });
+    this.fastDraining ??= this.fastDrain().finally(() => {
+      this.fastDraining = null;
+      if (this.wakeRequested) this.wake();
+    });
+  }
+
+  private async fastDrain(): Promise<void> {
+    while (this.fastQueue.length > 0 && this.running) {
+      const batch = this.fastQueue.splice(0, this.batchSize);
+      const ids = batch.map((r) => r.id);
+      try {
+        await this.xaddAll(batch.map((r) => ({ id: r.id, stream: r.stream, envelope: r.json, lag_seconds: 0 })));
+      } catch (err) {
+        // Redis failed: the rows are released to the claiming path, which waits out the backoff.
+        const rest = this.fastQueue.splice(0).map((r) => r.id);
+        await this.backOff(err, "redis", [...ids, ...rest]);
+        continue;
+      }
+      this.failures = 0;
+      faultPoint(MESSAGING_FAULT_POINTS.relayAfterXaddBeforeMarkPublished);
+      try {
+        await this.opts.db.query(
+          "messaging_outbox_mark_published_fast",
+          "UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL, leased_until = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL",
+          [ids],
+        );
+        const nowMs = this.clock.nowMs();
+        for (const row of batch) {
+          this.metrics.publishedTotal.inc({ stream: row.stream });
+          this.metrics.lagSeconds.observe(Math.max(0, nowMs - row.committedAtMs) / 1000);
+        }
+      } catch (err) {
+        // Published but not marked: the claiming path sends them again, and consumers' inboxes absorb the repeat.
+        this.metrics.publishFailuresTotal.inc({ reason: "postgres" });
+        this.log.warn({ err: (err as Error).message, rows: ids.length }, "outbox relay: marking published rows failed; they will be sent again");
+      }
+    }
+    this.fastQueue = this.running ? this.fastQueue : [];
+  }
+
   /** Asks for a publish cycle now (a same-process producer calls this after its commit). */
   wake(): void {
     if (!this.running || this.clock.nowMs() < this.backingOffUntilMs) return;
-    if (this.draining) {
+    // One path at a time: the claiming path waits for the fast one, so a Redis outage counts one failed attempt.
+    if (this.draining || this.fastDraining) {
       this.wakeRequested = true;
       return;
     }
@@ -119,15 +172,18 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.detachSink?.();
+    this.detachSink = null;
     for (const cancel of this.cancels) cancel();
     this.cancels.clear();
+    await this.fastDraining;
     await this.draining;
     this.dropListener(undefined);
   }
 
   /** Resolves when no publish cycle is in progress (one that a wake-up queued included). */
   async drained(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining || this.fastDraining) await (this.draining ?? this.fastDraining);
   }
 
   private async drain(): Promise<void> {
@@ -139,19 +195,25 @@ export class OutboxRelay {
       } while (this.running && published === this.batchSize);
       this.failures = 0;
     } catch (err) {
-      this.failures += 1;
       const store = err instanceof RelayCycleError ? err.store : "postgres";
-      this.metrics.publishFailuresTotal.inc({ reason: store });
-      const delayMs = backoffDelayMs(this.failures, this.backoff);
-      this.backingOffUntilMs = this.clock.nowMs() + delayMs;
-      this.wakeRequested = false;
-      this.log.warn({ err: (err as Error).message, store, delayMs, failures: this.failures }, "outbox relay cycle failed; backing off");
-      if (err instanceof RelayCycleError && store === "redis") await this.recordFailedAttempt(err);
-      this.after(delayMs, () => {
-        this.backingOffUntilMs = 0;
-        this.wake();
-      });
+      await this.backOff(err, store, err instanceof RelayCycleError ? err.ids : []);
     }
+  }
+
+  /** A failed cycle, either path: counted, the rows' failed attempt recorded (Redis), then quiet until the backoff ends. */
+  private async backOff(err: unknown, store: FailedStore, ids: readonly string[]): Promise<void> {
+    this.failures += 1;
+    this.metrics.publishFailuresTotal.inc({ reason: store });
+    const delayMs = backoffDelayMs(this.failures, this.backoff);
+    this.backingOffUntilMs = this.clock.nowMs() + delayMs;
+    this.wakeRequested = false;
+    const message = `outbox relay: ${store} failed: ${(err as Error)?.message ?? String(err)}`;
+    this.log.warn({ err: message, store, delayMs, failures: this.failures }, "outbox relay cycle failed; backing off");
+    if (store === "redis") await this.recordFailedAttempt(ids, message);
+    this.after(delayMs, () => {
+      this.backingOffUntilMs = 0;
+      this.wake();
+    });
   }
 
   /** One batch: claim, XADD in one pipeline, mark published, commit. Returns the rows published. */
@@ -165,7 +227,7 @@ export class OutboxRelay {
           "messaging_outbox_claim",
           `SELECT id::text AS id, stream, envelope::text AS envelope,
                   EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 AS lag_seconds
-             FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+             FROM outbox WHERE published_at IS NULL AND (leased_until IS NULL OR leased_until < now()) ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
           [this.batchSize],
         ));
         if (rows.length === 0) return;
@@ -199,14 +261,15 @@ export class OutboxRelay {
     if (failed) throw failed[0];
   }
 
-  /** Best effort: the rows were rolled back, so the count is kept in a statement of its own. */
-  private async recordFailedAttempt(err: RelayCycleError): Promise<void> {
-    if (err.ids.length === 0) return;
+  /** Best effort: the rows were rolled back, so the count is kept in a statement of its own; a lease ends here. */
+  private async recordFailedAttempt(ids: readonly string[], message: string): Promise<void> {
+    if (ids.length === 0) return;
     await this.opts.db
-      .query("messaging_outbox_publish_failed", "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[]) AND published_at IS NULL", [
-        err.ids,
-        err.message.slice(0, 1000),
-      ])
+      .query(
+        "messaging_outbox_publish_failed",
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $2, leased_until = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL",
+        [ids, message.slice(0, 1000)],
+      )
       .catch(() => undefined);
   }
 

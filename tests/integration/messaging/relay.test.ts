@@ -9,9 +9,10 @@ import { inject } from "vitest";
 import { startRedis, stopRedis, waitFor, type RedisServer } from "../../../scripts/lib/local-servers.js";
 import { ManualClock } from "../../../services/shared/clock.js";
 import { createDatabase, type Database } from "../../../services/shared/db/database.js";
-import { InvalidMessageError, OutboxProducer, OutboxRelay, enqueueInTransaction, pruneMessagingTables } from "../../../services/shared/messaging/index.js";
+import { InvalidMessageError, OutboxProducer, OutboxRelay, PUBLISH_LEASE_SECONDS, attachCommittedRowsSink, enqueueInTransaction, pruneMessagingTables } from "../../../services/shared/messaging/index.js";
 import { ServiceMetrics } from "../../../services/shared/metrics.js";
 import { prepareSchema, schemaUrl, testEnvelope, testValidator } from "../../support/messaging/fixtures.js";
+import { metricCount } from "../../support/metrics.js";
 import { uniquePrefix, withTestDatabase, type TestDatabase } from "../../support/test-database.js";
 
 interface OutboxRow {
@@ -44,14 +45,16 @@ describe("outbox relay", () => {
     await serviceDb?.close();
   });
 
-  it("publishes on NOTIFY at once, with no poll ever firing", async () => {
+  it("publishes another process's rows on NOTIFY at once, with no poll ever firing", async () => {
     const clock = new ManualClock();
     const redis = new Redis(inject("redisUrl"));
     const relay = new OutboxRelay({ db: serviceDb, redis, service: "brain", clock, pollIntervalMs: 60_000 });
     const stream = `${prefix}titan:notify`;
+    // A pool of its own stands for another process: no relay of its pool is handed its rows.
+    const otherProcess = createDatabase({ url: schemaUrl(db.url), applicationName: "relay-test-other-process" });
     try {
       await relay.start();
-      const producer = new OutboxProducer({ db: serviceDb, resolveStream: () => stream, validate: testValidator });
+      const producer = new OutboxProducer({ db: otherProcess, resolveStream: () => stream, validate: testValidator });
       await producer.transaction(async (_tx, publish) => {
         await publish(testEnvelope(1));
         await publish(testEnvelope(2));
@@ -62,6 +65,62 @@ describe("outbox relay", () => {
     } finally {
       await relay.stop();
       redis.disconnect();
+      await otherProcess.close();
+      await db.pool.query("DELETE FROM brain.outbox");
+    }
+  });
+
+  it("publishes its own process's commits at once, without a claim, and marks them", async () => {
+    const clock = new ManualClock();
+    const redis = new Redis(inject("redisUrl"));
+    const metrics = new ServiceMetrics("brain", { defaultMetrics: false });
+    const metered = createDatabase({ url: schemaUrl(db.url), applicationName: "relay-test-fast" }, metrics);
+    const relay = new OutboxRelay({ db: metered, redis, service: "brain", clock, metrics, pollIntervalMs: 60_000 });
+    const stream = `${prefix}titan:fast`;
+    const claims = () => metricCount(metrics, "titan_brain_db_statement_duration_seconds", { statement: "messaging_outbox_claim" });
+    try {
+      await relay.start();
+      await relay.drained();
+      const claimsBefore = await claims();
+      const producer = new OutboxProducer({ db: metered, resolveStream: () => stream, validate: testValidator });
+      await producer.transaction(async (_tx, publish) => {
+        for (let seq = 0; seq < 3; seq += 1) await publish(testEnvelope(seq));
+      });
+      await waitFor(async () => (await outboxRows()).length === 3 && (await outboxRows()).every((r) => r.published && r.attempts === 1), 10_000, "three rows published and marked");
+      expect(await redis.xlen(stream)).toBe(3);
+      expect(await claims()).toBe(claimsBefore);
+      expect(await metricCount(metrics, "titan_brain_db_statement_duration_seconds", { statement: "messaging_outbox_mark_published_fast" })).toBe(1);
+    } finally {
+      await relay.stop();
+      redis.disconnect();
+      await metered.close();
+      await db.pool.query("DELETE FROM brain.outbox");
+    }
+  });
+
+  it("takes over rows leased to a relay whose process died, once the lease runs out", async () => {
+    const redis = new Redis(inject("redisUrl"));
+    const stream = `${prefix}titan:lease`;
+    // The producing process: its relay took the rows and died before publishing them.
+    const dying = createDatabase({ url: schemaUrl(db.url), applicationName: "relay-test-dying" });
+    attachCommittedRowsSink(dying.pool, { publishCommitted: () => undefined });
+    const survivor = new OutboxRelay({ db: serviceDb, redis, service: "brain", pollIntervalMs: 200 });
+    try {
+      await dying.transaction(async (tx) => {
+        await enqueueInTransaction(tx, testEnvelope(1), stream);
+        await enqueueInTransaction(tx, testEnvelope(2), stream);
+      });
+      const committedAtMs = Date.now();
+      await survivor.start();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await redis.xlen(stream)).toBe(0); // leased: not the survivor's yet
+      await waitFor(async () => (await redis.xlen(stream)) === 2, 15_000, "the survivor publishing after the lease");
+      expect(Date.now() - committedAtMs).toBeGreaterThanOrEqual(PUBLISH_LEASE_SECONDS * 1_000 - 200);
+      await waitFor(async () => (await outboxRows()).every((r) => r.published), 5_000, "the rows marked published"); // marked in the claim's commit, just after XADD
+    } finally {
+      await survivor.stop();
+      redis.disconnect();
+      await dying.close();
       await db.pool.query("DELETE FROM brain.outbox");
     }
   });
