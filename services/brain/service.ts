@@ -1,11 +1,13 @@
 // The brain service as the shared runtime runs it: it restores its state from PostgreSQL, serves its
 // API, decides signals, follows execution's account and market data, runs the breaker and the
 // treasury rule, and beats its heartbeat. Every decision and every message it causes leaves through the
-// outbox in the transaction of the change that caused it.
+// outbox in the transaction of the change that caused it. Its dependency watch holds a fail-closed cause
+// while PostgreSQL or Redis is gone, which its metrics, heartbeat, API and signal approval all take in.
 import { subscribe } from "../shared/bus.js";
 import type { Env } from "../shared/config/index.js";
 import type { ServiceContext, ServiceDefinition, Stopper } from "../shared/runtime.js";
 import { Brain } from "./adapters/brain.js";
+import { brainDependencyWatch, type DependencyWatch, type DependencyWatchTiming } from "./adapters/dependency-watch.js";
 import { startHeartbeat } from "./adapters/heartbeat.js";
 import { startHousekeeping } from "./adapters/housekeeping.js";
 import { MarketDataFeed } from "./adapters/market-data.js";
@@ -25,19 +27,31 @@ export const BRAIN_TRANSACTION_BATCH = 20;
 export interface BrainServiceOptions {
   /** Where the brain's own variables (TITAN_BRAIN_*) are read; the process environment by default. */
   readonly env?: Env;
+  /** The dependency watch's timing and policy; the defaults (DEFAULT_DEPENDENCY_WATCH_TIMING) otherwise. */
+  readonly dependencyWatch?: Partial<DependencyWatchTiming>;
+}
+
+interface Instance {
+  readonly brain: Brain;
+  readonly watch: DependencyWatch;
+  readonly stopWatch: Stopper;
 }
 
 export function createBrainService(options: BrainServiceOptions = {}): ServiceDefinition<"brain"> {
   // One Brain per running instance: the same definition may be run (and restarted) several times in a test.
-  const brains = new WeakMap<ServiceContext<"brain">, Brain>();
-  const brainOf = (ctx: ServiceContext<"brain">): Brain => {
-    let brain = brains.get(ctx);
-    if (brain === undefined) {
-      brain = new Brain(ctx, loadBrainSettings(options.env ?? process.env));
-      brains.set(ctx, brain);
+  const instances = new WeakMap<ServiceContext<"brain">, Instance>();
+  const instanceOf = (ctx: ServiceContext<"brain">): Instance => {
+    let instance = instances.get(ctx);
+    if (instance === undefined) {
+      const brain = new Brain(ctx, loadBrainSettings(options.env ?? process.env));
+      const { watch, stop } = brainDependencyWatch(brain, ctx.redis, options.dependencyWatch);
+      brain.metrics.holdCausesFrom(watch.causes);
+      instance = { brain, watch, stopWatch: stop };
+      instances.set(ctx, instance);
     }
-    return brain;
+    return instance;
   };
+  const brainOf = (ctx: ServiceContext<"brain">): Brain => instanceOf(ctx).brain;
 
   return {
     service: "brain",
@@ -48,26 +62,34 @@ export function createBrainService(options: BrainServiceOptions = {}): ServiceDe
     routes: async (app, ctx) => {
       const brain = brainOf(ctx);
       await brain.init();
-      await brainRoutes(app, brain);
+      await brainRoutes(app, brain, instanceOf(ctx).watch.causes);
     },
     start: async (ctx) => {
-      const brain = brainOf(ctx);
-      // Time passed while the brain was down: let the clock act, then announce the restored state.
-      await brain.tickIfDue();
-      await brain.changeAlone((state, c) => onStart(state, c));
+      const { brain, watch, stopWatch } = instanceOf(ctx);
+      // Watching first: an outage during the steps below already shows.
+      watch.start();
+      try {
+        // Time passed while the brain was down: let the clock act, then announce the restored state.
+        await brain.tickIfDue();
+        await brain.changeAlone((state, c) => onStart(state, c));
+      } catch (err) {
+        await stopWatch();
+        throw err;
+      }
       const feed = new MarketDataFeed(brain, ctx.redis);
       feed.start();
       const stoppers: Stopper[] = [
+        stopWatch,
         () => feed.stop(),
         // Both handlers keep every effect in the transaction and its after-commit hooks: batches are safe.
         subscribe(ctx, {
           types: ["signal"],
           transactionBatch: BRAIN_TRANSACTION_BATCH,
-          handler: (envelope, tx) => (envelope.type === "signal" ? decideSignal(brain, envelope, tx) : Promise.resolve()),
+          handler: (envelope, tx) => (envelope.type === "signal" ? decideSignal(brain, envelope, tx, watch.causes()) : Promise.resolve()),
         }),
         subscribe(ctx, { types: PORTFOLIO_MESSAGE_TYPES, transactionBatch: BRAIN_TRANSACTION_BATCH, handler: (envelope, tx) => handlePortfolioMessage(brain, envelope, tx) }),
         startHousekeeping(brain, brain.settings),
-        startHeartbeat(brain, ctx.redis, ctx.instanceId, brain.settings.heartbeatIntervalMs),
+        startHeartbeat(brain, ctx.redis, ctx.instanceId, brain.settings.heartbeatIntervalMs, watch.causes),
       ];
       return stoppers;
     },

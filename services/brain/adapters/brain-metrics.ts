@@ -1,11 +1,13 @@
 // The brain's metrics (names titan_brain_<what>_<unit>), and the one function that sets the gauges from
-// the committed state, so a scrape always shows what PostgreSQL holds.
+// the committed state, so a scrape always shows what PostgreSQL holds, plus the causes the dependency
+// watch holds in memory (an outage of PostgreSQL or Redis), which a scrape must show most of all.
 import { VETO_REASONS } from "../../shared/contracts/index.js";
 import type { Counter, Gauge, Histogram } from "prom-client";
 import { TRADING_STATE_CAUSES } from "../../shared/contracts/index.js";
 import type { ServiceMetrics } from "../../shared/metrics.js";
 import { breakerStatus, effectiveState, portfolioRisk, type BrainParameters, type PriceHistory } from "../domain/index.js";
 import { allocationOf, equityUsd, openPositions, type BrainState, type LatestPrice } from "../state/brain-state.js";
+import { NO_HELD_CAUSES, withHeldCauses, type HeldCauses } from "../state/dependency-causes.js";
 
 const STATE_VALUE = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
 
@@ -26,6 +28,7 @@ export class BrainMetrics {
   readonly ordersOutsideRiskLimitsTotal: Counter;
   readonly heartbeatsTotal: Counter<"outcome">;
   readonly marketDataMessagesTotal: Counter<"type" | "outcome">;
+  private heldCauses: HeldCauses = NO_HELD_CAUSES;
 
   constructor(m: ServiceMetrics) {
     this.decisionsTotal = m.counter("decisions_total", "Signals decided (approved, vetoed) or rejected before a decision, by reason", ["outcome", "reason"]);
@@ -53,16 +56,22 @@ export class BrainMetrics {
     for (const outcome of ["approved", "vetoed"]) this.signalProcessingSeconds.zero({ outcome });
   }
 
-  /** The fast gauges, after every committed change. */
+  /** Where the causes held in memory come from (the dependency watch); they join the persisted ones in every gauge. */
+  holdCausesFrom(source: HeldCauses): void {
+    this.heldCauses = source;
+  }
+
+  /** The fast gauges, after every committed change and every change of the held causes. */
   observeState(state: BrainState, nowMs: number, params: BrainParameters): void {
     const equity = equityUsd(state);
     if (equity !== null) this.equityUsd.set(equity);
     const allocation = allocationOf(state, params, nowMs);
     for (const phase of [1, 2, 3] as const) this.allocationWeightRatio.set({ phase: String(phase) }, allocation.allocated[phase]);
-    const name = effectiveState(state.trading, nowMs);
+    const trading = withHeldCauses(state.trading, this.heldCauses());
+    const name = effectiveState(trading, nowMs);
     this.tradingState.set(STATE_VALUE[name]);
     for (const s of Object.keys(STATE_VALUE)) this.tradingStateInfo.set({ state: s }, s === name ? 1 : 0);
-    const active = new Set(state.trading.causes.filter((c) => c.clearsAtMs === undefined || nowMs < c.clearsAtMs).map((c) => c.cause));
+    const active = new Set(trading.causes.filter((c) => c.clearsAtMs === undefined || nowMs < c.clearsAtMs).map((c) => c.cause));
     for (const cause of TRADING_STATE_CAUSES) this.tradingStateCauseInfo.set({ cause }, active.has(cause) ? 1 : 0);
     const breaker = breakerStatus(state.breaker, nowMs);
     this.breakerTrippedState.set({ type: "HARD" }, breaker.hardActive ? 1 : 0);

@@ -6,8 +6,9 @@ import { publishInTransaction } from "../../shared/bus.js";
 import type { Decision, EnvelopeOf, OrderCommand } from "../../shared/contracts/index.js";
 import type { Queryable } from "../../shared/db/database.js";
 import { faultPoint } from "../../shared/faults.js";
-import { approveSignal, effectiveState, performanceModifiers, type RejectReason } from "../domain/index.js";
+import { approveSignal, effectiveState, performanceModifiers, type CauseRecord, type RejectReason } from "../domain/index.js";
 import { allocationOf, equityUsd, openPositions, portfolioSnapshot } from "../state/brain-state.js";
+import { withHeldCauses } from "../state/dependency-causes.js";
 import { orderGuardProblems } from "../state/order-guard.js";
 import type { Brain } from "./brain.js";
 import { onCommit } from "../../shared/db/database.js";
@@ -22,7 +23,8 @@ export const BRAIN_FAULT_POINTS = {
 
 const NO_DECIDED_IDS: ReadonlySet<string> = new Set();
 
-export async function decideSignal(brain: Brain, envelope: EnvelopeOf<"signal">, tx: Queryable): Promise<void> {
+/** `heldCauses`: the dependency watch's causes in force now; they restrict approval like persisted ones. */
+export async function decideSignal(brain: Brain, envelope: EnvelopeOf<"signal">, tx: Queryable, heldCauses: readonly CauseRecord[] = []): Promise<void> {
   const signal = envelope.payload;
   const state = await brain.stateIn(tx, "share");
   const nowMs = brain.clock.nowMs();
@@ -34,7 +36,7 @@ export async function decideSignal(brain: Brain, envelope: EnvelopeOf<"signal">,
     params,
     portfolio: portfolioSnapshot(state, brain.latestPrice),
     breaker: state.breaker,
-    tradingState: effectiveState(state.trading, nowMs),
+    tradingState: effectiveState(withHeldCauses(state.trading, heldCauses), nowMs),
     allocation: allocationOf(state, params, nowMs),
     performanceModifiers: performanceModifiers(state.performance, nowMs, params),
     knownSymbols: brain.settings.symbols,

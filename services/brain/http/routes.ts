@@ -11,6 +11,7 @@ import { sweepFigures } from "../domain/index.js";
 import { ActionRefused, clearAllocationOverride, registerPhase, resetBreaker, setAllocationOverride } from "../adapters/operator-actions.js";
 import type { Brain } from "../adapters/brain.js";
 import { allocationOf, equityUsd } from "../state/brain-state.js";
+import { NO_HELD_CAUSES, type HeldCauses } from "../state/dependency-causes.js";
 import { listDecisions } from "./decision-query.js";
 import {
   AllocationViewSchema,
@@ -52,7 +53,8 @@ async function act<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function brainRoutes(parent: FastifyInstance, brain: Brain): Promise<void> {
+/** `heldCauses`: the dependency watch's causes, shown in the trading state with the persisted ones. */
+export async function brainRoutes(parent: FastifyInstance, brain: Brain, heldCauses: HeldCauses = NO_HELD_CAUSES): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const now = (): number => brain.clock.nowMs();
 
@@ -64,7 +66,7 @@ export async function brainRoutes(parent: FastifyInstance, brain: Brain): Promis
       tsMs: nowMs,
       instanceId: brain.ctx.instanceId,
       stateVersion: state.version,
-      tradingState: tradingStateView(state, nowMs),
+      tradingState: tradingStateView(state, nowMs, heldCauses()),
       breaker: breakerView(state, nowMs, brain.params),
       equity: { equityUsd: equityUsd(state), startOfDayEquityUsd: state.startOfDay?.equityUsd ?? null, accounts: { ...state.accounts } },
       allocation: allocationView(state, nowMs, brain.params),
@@ -85,7 +87,7 @@ export async function brainRoutes(parent: FastifyInstance, brain: Brain): Promis
   );
 
   app.get("/trading-state", { config: READ, schema: { tags, summary: "The trading state and its causes", response: { 200: TradingStateViewSchema, ...problems } } }, async () =>
-    tradingStateView(brain.state, now()),
+    tradingStateView(brain.state, now(), heldCauses()),
   );
 
   app.get("/breaker", { config: READ, schema: { tags, summary: "The circuit breaker", response: { 200: BreakerViewSchema, ...problems } } }, async () =>

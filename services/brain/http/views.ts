@@ -1,4 +1,5 @@
-// What the API shows of the brain's committed state, shaped as http/schemas.ts describes it. Pure.
+// What the API shows of the brain's committed state (and, for the trading state, the causes the
+// dependency watch holds in memory), shaped as http/schemas.ts describes it. Pure.
 import type { Static } from "typebox";
 import { PHASES } from "../../shared/contracts/index.js";
 import {
@@ -8,15 +9,17 @@ import {
   portfolioRisk,
   tradingStateMessage,
   type BrainParameters,
+  type CauseRecord,
   type PriceHistory,
 } from "../domain/index.js";
 import { allocationOf, equityUsd, openPositions, type BrainState, type LatestPrice } from "../state/brain-state.js";
+import { withHeldCauses } from "../state/dependency-causes.js";
 import type { AllocationViewSchema, BreakerViewSchema, PhaseViewSchema, RiskViewSchema, TradingStateViewSchema } from "./schemas.js";
 
 const PHASE_NAMES = { 1: "scavenger", 2: "hunter", 3: "sentinel" } as const;
 
-export function tradingStateView(state: BrainState, nowMs: number): Static<typeof TradingStateViewSchema> {
-  const message = tradingStateMessage(state.trading, { publishedBy: "brain", sequence: state.tradingSequence, tsMs: nowMs });
+export function tradingStateView(state: BrainState, nowMs: number, held: readonly CauseRecord[] = []): Static<typeof TradingStateViewSchema> {
+  const message = tradingStateMessage(withHeldCauses(state.trading, held), { publishedBy: "brain", sequence: state.tradingSequence, tsMs: nowMs });
   return { state: message.state, causes: message.causes, sequence: message.sequence, tsMs: message.tsMs };
 }
 

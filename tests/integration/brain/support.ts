@@ -8,7 +8,7 @@ import getPort from "get-port";
 import { Redis } from "ioredis";
 import { afterAll, inject } from "vitest";
 import { startRedis, stopRedis, waitFor as waitForServers } from "../../../scripts/lib/local-servers.js";
-import { createBrainService } from "../../../services/brain/service.js";
+import { createBrainService, type BrainServiceOptions } from "../../../services/brain/service.js";
 import { issueApiToken, type Role } from "../../../services/shared/auth/index.js";
 import { systemClock } from "../../../services/shared/clock.js";
 import { makeEnvelope, parseEnvelope, streamOf, type Envelope, type MessageOf, type MessageType } from "../../../services/shared/contracts/index.js";
@@ -30,15 +30,24 @@ export interface BrainTestWorld {
   readonly redis: Redis;
   readonly env: NodeJS.ProcessEnv;
   readonly tokens: Readonly<Record<Role, string>>;
+  /** Stops the private Redis (an outage); `startRedis` brings it back on the same port, and waits for the test's client. */
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
 }
 
-/** A database with every service's schema, a private Redis, the brain's environment and an API token per role. */
-export async function brainTestWorld(label: string, brainEnv: Record<string, string> = {}): Promise<BrainTestWorld> {
+/**
+ * A database with every service's schema, a private Redis, the brain's environment and an API token per
+ * role. `redisAppendOnly` keeps the streams across `stopRedis`/`startRedis`, as every deployment does.
+ */
+export async function brainTestWorld(label: string, brainEnv: Record<string, string> = {}, options: { redisAppendOnly?: boolean } = {}): Promise<BrainTestWorld> {
   const db = await withTestDatabase(label);
   await provisionTestDatabase(db);
   const dir = join(inject("scratchDir"), `redis-${label}-${randomBytes(3).toString("hex")}`);
-  const server = await startRedis({ dir, port: await getPort(), appendOnly: false });
+  const port = await getPort();
+  const appendOnly = options.redisAppendOnly === true;
+  const server = await startRedis({ dir, port, appendOnly });
   const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  redis.on("error", () => undefined); // refused reconnects while a test has stopped the server
   afterAll(async () => {
     redis.disconnect();
     await stopRedis(dir);
@@ -53,7 +62,18 @@ export async function brainTestWorld(label: string, brainEnv: Record<string, str
     tokens[role] = issued.token;
   }
   await admin.close();
-  return { db, redisUrl: server.url, redis, env, tokens: tokens as Record<Role, string> };
+  return {
+    db,
+    redisUrl: server.url,
+    redis,
+    env,
+    tokens: tokens as Record<Role, string>,
+    stopRedis: () => stopRedis(dir),
+    startRedis: async () => {
+      await startRedis({ dir, port, appendOnly });
+      await waitForServers(async () => redis.status === "ready", 10_000, "the test's Redis client to reconnect");
+    },
+  };
 }
 
 /** Writes brain parameters to a file and returns the variable pointing at it. */
@@ -63,7 +83,8 @@ export function parametersFile(dir: string, params: object): Record<string, stri
   return { TITAN_BRAIN_PARAMETERS_FILE: file };
 }
 
-export const startBrain = (env: NodeJS.ProcessEnv): Promise<RunningService<"brain">> => runService(createBrainService({ env }), { env });
+export const startBrain = (env: NodeJS.ProcessEnv, options: Omit<BrainServiceOptions, "env"> = {}): Promise<RunningService<"brain">> =>
+  runService(createBrainService({ ...options, env }), { env });
 
 /** Publishes a message the way another service's relay would: a validated envelope on its type's stream. */
 export async function publish<T extends MessageType>(redis: Redis, type: T, payload: MessageOf<T>, opts: { id?: string; source?: "execution" | "scavenger" } = {}): Promise<Envelope> {

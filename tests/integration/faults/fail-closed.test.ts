@@ -1,9 +1,11 @@
 // Issue 12, dependency faults: PostgreSQL stopped, Redis stopped, the venue failing (5xx from its
 // gateway, timeouts, rate limits, unreachable) and each service SIGKILLed, with brain, execution and
-// scavenger as real processes. Each time: execution reports the fail-closed state domain.md requires, no
-// order reaches the venue while it does, nothing persisted is lost, and trading resumes by itself once
-// the dependency is back (after a clean reconciliation where the rule asks for one). The time to halt
-// and the time to resume of each fault are printed at the end.
+// scavenger as real processes. Each time: execution reports the fail-closed state domain.md requires, the
+// brain reports its own cause for the outages it sees (HALTED without PostgreSQL, REDUCING without Redis)
+// and ACTIVE for the ones only execution sees, no order reaches the venue while it does, nothing
+// persisted is lost, and trading resumes by itself once the dependency is back (after a clean
+// reconciliation where the rule asks for one). The time to halt and to resume of each fault, and the
+// brain's time to report and to clear, are printed at the end.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECOVERY_TIME_OBJECTIVES } from "../../../ops/index.js";
 import { waitFor } from "../../../scripts/lib/local-servers.js";
@@ -11,6 +13,8 @@ import { filled, formatFigures, runFault, sentSignalIds, settled, signalToOrder,
 import { startFaultWorld, startServices, type FaultWorld, type TradingService } from "./world.js";
 
 const VENUE_CAUSE = { state: "REDUCING", cause: "dependency-unavailable" } as const;
+/** The venue is execution's alone: the brain cannot see it and has no rule to restrict trading for it. */
+const BRAIN_UNAFFECTED = { state: "ACTIVE" } as const;
 /** Long enough for execution to see the venue gone and for the signals sent meanwhile. */
 const VENUE_DOWNTIME_MS = 8_000;
 
@@ -25,9 +29,17 @@ const SCENARIOS: readonly FaultScenario[] = [
     restore: (w) => w.startPostgres(),
     degraded: { state: "HALTED", cause: "dependency-unavailable" },
     dependency: "postgres",
+    brain: { state: "HALTED", dependency: "postgres" },
   },
-  { name: "Redis stopped", inject: (w) => w.stopRedis(), restore: (w) => w.startRedis(), degraded: { state: "REDUCING", cause: "dependency-unavailable" }, dependency: "redis" },
-  { name: "venue gateway answering 503", inject: async (w) => w.gateway.failWith(503), restore: async (w) => w.gateway.pass(), degraded: VENUE_CAUSE, dependency: "venue" },
+  {
+    name: "Redis stopped",
+    inject: (w) => w.stopRedis(),
+    restore: (w) => w.startRedis(),
+    degraded: { state: "REDUCING", cause: "dependency-unavailable" },
+    dependency: "redis",
+    brain: { state: "REDUCING", dependency: "redis" },
+  },
+  { name: "venue gateway answering 503", inject: async (w) => w.gateway.failWith(503), restore: async (w) => w.gateway.pass(), degraded: VENUE_CAUSE, dependency: "venue", brain: BRAIN_UNAFFECTED },
   {
     name: "venue timing out",
     // Each request is held past execution's own timeout, then dropped.
@@ -35,8 +47,16 @@ const SCENARIOS: readonly FaultScenario[] = [
     restore: async (w) => w.sim.inject.clear(),
     degraded: VENUE_CAUSE,
     dependency: "venue",
+    brain: BRAIN_UNAFFECTED,
   },
-  { name: "venue rate-limiting (10006)", inject: async (w) => w.sim.inject.rateLimit({ count: 1_000_000 }), restore: async (w) => w.sim.inject.clear(), degraded: VENUE_CAUSE, dependency: "venue" },
+  {
+    name: "venue rate-limiting (10006)",
+    inject: async (w) => w.sim.inject.rateLimit({ count: 1_000_000 }),
+    restore: async (w) => w.sim.inject.clear(),
+    degraded: VENUE_CAUSE,
+    dependency: "venue",
+    brain: BRAIN_UNAFFECTED,
+  },
   {
     name: "venue unreachable (REST and streams)",
     inject: async (w) => {
@@ -47,10 +67,11 @@ const SCENARIOS: readonly FaultScenario[] = [
     },
     degraded: VENUE_CAUSE,
     dependency: "venue",
+    brain: BRAIN_UNAFFECTED,
   },
-  { name: "brain SIGKILLed", inject: (w) => w.services.brain.kill(), restore: restart("brain"), degraded: { state: "REDUCING", cause: "heartbeat-missing" } },
+  { name: "brain SIGKILLed", inject: (w) => w.services.brain.kill(), restore: restart("brain"), degraded: { state: "REDUCING", cause: "heartbeat-missing" }, brain: { state: "unreachable" } },
   // Nothing is left to place an order; the restarted process reconciles before it takes a command.
-  { name: "execution SIGKILLed", inject: (w) => w.services.execution.kill(), restore: restart("execution"), degraded: null },
+  { name: "execution SIGKILLed", inject: (w) => w.services.execution.kill(), restore: restart("execution"), degraded: null, brain: BRAIN_UNAFFECTED },
 ];
 
 describe("fail-closed under dependency faults, and back by itself", () => {
@@ -102,6 +123,8 @@ describe("fail-closed under dependency faults, and back by itself", () => {
       signalsWhileDegraded: 0,
       signalOutcomes: "—",
       ordersWhileDegraded: 0,
+      brainReportMs: null,
+      brainClearMs: null,
     });
   }, 120_000);
 

@@ -1,9 +1,11 @@
 // One fault, run the same way for every dependency: settle, break it, time how long until execution
-// reports the fail-closed state, keep signals coming while it is broken (none may become an order),
-// bring it back, time how long until trading is ACTIVE again by itself, and prove it with a fresh
-// signal that reaches the venue. The figures are collected for the test's report.
+// and the brain report the fail-closed state, keep signals coming while it is broken (none may become an
+// order, and both must hold their state), bring it back, time how long until each reports ACTIVE again
+// by itself, and prove it with a fresh signal that reaches the venue. The figures are collected for the
+// test's report.
 import { expect } from "vitest";
 import { clientOrderIdFor } from "../../../services/brain/domain/index.js";
+import { parseEnvelope, streamOf } from "../../../services/shared/contracts/index.js";
 import { waitFor } from "../../../scripts/lib/local-servers.js";
 import { shadowPositionMap, simPositionMap } from "../execution/harness.js";
 import type { TradingStateName } from "./service-process.js";
@@ -22,12 +24,19 @@ export interface FaultScenario {
   readonly degraded: { readonly state: TradingStateName; readonly cause: string } | null;
   /** For a lost dependency: its name in execution's cause, which clears only after a clean reconciliation once it is back. */
   readonly dependency?: "postgres" | "redis" | "venue";
+  /**
+   * What the brain must report throughout the fault: its own `dependency-unavailable` cause for an outage
+   * it sees itself (PostgreSQL, Redis), ACTIVE for one only execution sees, `unreachable` when it was killed.
+   */
+  readonly brain: BrainExpectation;
 }
+
+export type BrainExpectation = { readonly state: "ACTIVE" | "unreachable" } | { readonly state: "REDUCING" | "HALTED"; readonly dependency: "postgres" | "redis" };
 
 export interface FaultFigures {
   readonly fault: string;
   readonly degradedState: string;
-  /** Fault in place → execution reports the fail-closed state (null: execution itself was killed). */
+  /** The fault's command issued → execution reports the fail-closed state (null: execution itself was killed). */
   readonly haltMs: number | null;
   /** Dependency back → execution reports ACTIVE again. */
   readonly resumeMs: number;
@@ -39,6 +48,10 @@ export interface FaultFigures {
   readonly ordersWhileDegraded: number;
   /** The states the brain reported while degraded (`unreachable` while it did not answer). */
   readonly brainWhileDegraded: string;
+  /** The fault's command issued → the brain reports its own cause (null: it has none for this fault). */
+  readonly brainReportMs: number | null;
+  /** Dependency back → the brain's cause cleared (null: it had none). */
+  readonly brainClearMs: number | null;
 }
 
 /** Every signal this run put on the bus: the final check finds a decision for each (no message lost). */
@@ -113,20 +126,43 @@ const keptState = async (world: FaultWorld): Promise<KeptState> => {
 
 const positionsAgree = async (world: FaultWorld): Promise<boolean> => JSON.stringify(await shadowPositionMap(world.db)) === JSON.stringify(simPositionMap(world.sim));
 
+/** What the brain reports: its state (with its dependency cause, if any), or `unreachable`; a slow scrape is asked again. */
+async function brainReport(world: FaultWorld): Promise<string> {
+  const brain = world.services.brain;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const samples = await brain.metrics();
+    if (samples === null) continue;
+    const state = await brain.tradingState();
+    const causes = await brain.causes();
+    if (state !== null) return causes.includes("dependency-unavailable") ? `${state} (dependency-unavailable)` : state;
+  }
+  return "unreachable";
+}
+
+const expectedBrainReport = (e: BrainExpectation): string => (e.state === "REDUCING" || e.state === "HALTED" ? `${e.state} (dependency-unavailable)` : e.state);
+
 export async function runFault(world: FaultWorld, scenario: FaultScenario): Promise<FaultFigures> {
   const execution = world.services.execution;
+  const brainExpected = expectedBrainReport(scenario.brain);
+  const brainRestricted = scenario.brain.state === "REDUCING" || scenario.brain.state === "HALTED";
   await settled(world);
   await waitFor(async () => (await execution.tradingState()) === "ACTIVE" && (await positionsAgree(world)), 30_000, "ACTIVE trading and positions matching the venue before the fault");
   const before = await keptState(world);
   const shadowBefore = await shadowPositionMap(world.db);
 
-  await scenario.inject(world);
+  // Timed from the command: the brain may see Redis go before the command returns (it waits for the exit).
   const injectedAt = Date.now();
-  let haltMs: number | null = null;
-  if (scenario.degraded) {
-    const { state, cause } = scenario.degraded;
-    haltMs = await elapsedUntil(injectedAt, `execution to report ${state} (${cause})`, async () => (await execution.tradingState()) === state && (await execution.causes()).includes(cause), HALT_WITHIN_MS);
-  }
+  await scenario.inject(world);
+  const degraded = scenario.degraded;
+  const [haltMs, brainReportMs] = await Promise.all([
+    degraded === null
+      ? null
+      : elapsedUntil(injectedAt, `execution to report ${degraded.state} (${degraded.cause})`, async () => (await execution.tradingState()) === degraded.state && (await execution.causes()).includes(degraded.cause), HALT_WITHIN_MS),
+    brainRestricted ? elapsedUntil(injectedAt, `the brain to report ${brainExpected}`, async () => (await brainReport(world)) === brainExpected, HALT_WITHIN_MS) : null,
+  ]);
+
+  // Without PostgreSQL the bus still works: the brain's heartbeat carries its HALTED state to whoever listens.
+  if (scenario.brain.state === "HALTED") await waitFor(async () => (await latestBrainBeatState(world)) === "HALTED", HALT_WITHIN_MS, "a brain heartbeat saying HALTED");
 
   // Signals keep coming while the dependency is gone; the state must hold and no order may leave.
   const degradedSignals: string[] = [];
@@ -139,7 +175,9 @@ export async function runFault(world: FaultWorld, scenario: FaultScenario): Prom
       degradedSignals.push(signal.signalId);
     }
     if (scenario.degraded) expect(await execution.tradingState(), `${scenario.name}: the state held while degraded`).toBe(scenario.degraded.state);
-    brainStates.add((await world.services.brain.tradingState()) ?? "unreachable");
+    const brainNow = await brainReport(world);
+    brainStates.add(brainNow);
+    expect(brainNow, `${scenario.name}: what the brain reported while degraded`).toBe(brainExpected);
     await sleep(SIGNAL_EVERY_MS);
   }
   const restoreFrom = Date.now();
@@ -147,9 +185,13 @@ export async function runFault(world: FaultWorld, scenario: FaultScenario): Prom
 
   await scenario.restore(world);
   const restoredAt = Date.now();
-  const resumeMs = await elapsedUntil(restoredAt, "execution to report ACTIVE again", async () => (await execution.tradingState()) === "ACTIVE" && (await execution.causes()).length === 0, RESUME_WITHIN_MS);
+  const [resumeMs, brainClearMs] = await Promise.all([
+    elapsedUntil(restoredAt, "execution to report ACTIVE again", async () => (await execution.tradingState()) === "ACTIVE" && (await execution.causes()).length === 0, RESUME_WITHIN_MS),
+    brainRestricted ? elapsedUntil(restoredAt, "the brain to report ACTIVE again", async () => (await brainReport(world)) === "ACTIVE", RESUME_WITHIN_MS) : null,
+  ]);
   const resumedAt = Date.now();
   if (scenario.dependency) await expectClearedAfterCleanReconciliation(world, scenario.dependency, restoreFrom, resumedAt);
+  if (scenario.brain.state === "REDUCING" || scenario.brain.state === "HALTED") await expectBrainEpisodeAudited(world, scenario.brain, injectedAt, restoreFrom);
   const linkId = await signalToOrder(world);
   const firstOrderMs = Date.now() - restoredAt;
   await filled(world, linkId);
@@ -179,7 +221,41 @@ export async function runFault(world: FaultWorld, scenario: FaultScenario): Prom
     signalOutcomes: await signalOutcomes(world, degradedSignals),
     ordersWhileDegraded,
     brainWhileDegraded: [...brainStates].join("/"),
+    brainReportMs,
+    brainClearMs,
   };
+}
+
+/** The trading state in the brain's newest heartbeat on the bus. */
+async function latestBrainBeatState(world: FaultWorld): Promise<string | null> {
+  const entries = (await world.bus.xrevrange(streamOf("heartbeat"), "+", "-", "COUNT", 20)) as Array<[string, string[]]>;
+  for (const [, fields] of entries) {
+    const parsed = parseEnvelope(fields[fields.indexOf("env") + 1] ?? "");
+    if (parsed.ok && parsed.envelope.type === "heartbeat" && parsed.envelope.payload.service === "brain") return parsed.envelope.payload.tradingState ?? null;
+  }
+  return null;
+}
+
+/**
+ * The brain audited its episode (domain.md: every change of the state is an audit event) once PostgreSQL
+ * could take it: the raise, seen after the fault began, and the clear, after the restore began, in order;
+ * and it approved nothing between the two (a signal read before the clear is vetoed on the trading state).
+ */
+async function expectBrainEpisodeAudited(world: FaultWorld, expected: { state: string; dependency: string }, injectedAt: number, restoreFrom: number): Promise<void> {
+  const { rows } = await world.db.query<{ reason: string; after: { raisedAtMs: number; clearedAtMs?: number } }>(
+    `SELECT reason, after FROM audit.events WHERE service = 'brain' AND action = 'trading-state.change' AND (after->>'raisedAtMs')::float8 >= $1 ORDER BY seq`,
+    [injectedAt],
+  );
+  expect(
+    rows.map((r) => r.reason),
+    `the brain's audit events for its ${expected.dependency} episode`,
+  ).toEqual([`${expected.dependency} unavailable: ACTIVE → ${expected.state}`, `${expected.dependency} is back: ${expected.state} → ACTIVE`]);
+  const raisedAtMs = rows[0]!.after.raisedAtMs;
+  const clearedAtMs = rows[1]!.after.clearedAtMs!;
+  expect(raisedAtMs).toBeLessThanOrEqual(restoreFrom);
+  expect(clearedAtMs).toBeGreaterThanOrEqual(restoreFrom);
+  const approved = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM brain.decisions WHERE outcome = 'approved' AND decided_at_ms BETWEEN $1 AND $2", [raisedAtMs, clearedAtMs]);
+  expect(approved.rows[0]?.n, `approvals while the brain held its ${expected.dependency} cause`).toBe(0);
 }
 
 /**
@@ -215,8 +291,30 @@ export async function signalOutcomes(world: FaultWorld, signalIds: readonly stri
 
 export const formatFigures = (figures: readonly FaultFigures[]): string => {
   const seconds = (ms: number | null): string => (ms === null ? "—" : `${(ms / 1000).toFixed(2)} s`);
-  const header = ["fault", "execution while degraded", "brain reported", "time to halt", "time to resume", "first order after", "orders while degraded", "signals sent while degraded → outcome"];
-  const rows = figures.map((f) => [f.fault, f.degradedState, f.brainWhileDegraded, seconds(f.haltMs), seconds(f.resumeMs), seconds(f.firstOrderMs), String(f.ordersWhileDegraded), `${f.signalsWhileDegraded}: ${f.signalOutcomes}`]);
+  const header = [
+    "fault",
+    "execution while degraded",
+    "brain reported",
+    "time to halt",
+    "brain to report",
+    "time to resume",
+    "brain to clear",
+    "first order after",
+    "orders while degraded",
+    "signals sent while degraded → outcome",
+  ];
+  const rows = figures.map((f) => [
+    f.fault,
+    f.degradedState,
+    f.brainWhileDegraded,
+    seconds(f.haltMs),
+    seconds(f.brainReportMs),
+    seconds(f.resumeMs),
+    seconds(f.brainClearMs),
+    seconds(f.firstOrderMs),
+    String(f.ordersWhileDegraded),
+    `${f.signalsWhileDegraded}: ${f.signalOutcomes}`,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ")).join("\n");
 };
