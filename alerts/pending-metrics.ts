@@ -25,12 +25,6 @@ export const PENDING_METRICS: ReadonlyArray<PendingMetric> = [
     registered: true,
     why: "counted per error code the venue answers with, from the first error on; a healthy paper venue answers none, so the series never appears (execution could create the codes it maps, rate limit and timeouts among them, at 0)",
   },
-  {
-    metric: "titan_incident_detection_seconds",
-    issue: null,
-    registered: false,
-    why: "time from an incident's start to its first page (KPI: MTTD). Prometheus knows when an alert fired, never when the fault began, so no rule can derive it; it needs an incident record whose start an on-call sets from evidence (see alerts/README.md, \"MTTD and MTTR\")",
-  },
 ];
 
 const HISTOGRAM_SERIES = /_(bucket|sum|count)$/;

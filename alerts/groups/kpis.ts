@@ -32,7 +32,7 @@ export const ALERT_OF_KPI: Readonly<Record<KpiId, { readonly alert: string } | {
   orderExecutionSuccessRate: { alert: KPI_ALERTS.orderSuccessRateBelowKpi },
   riskLimitCompliance: { alert: KPI_ALERTS.riskLimitComplianceBelowKpi },
   circuitBreakerFalsePositives: { alert: KPI_ALERTS.breakerFalsePositivesAboveKpi },
-  meanTimeToDetection: { none: "needs the fault's start, which Prometheus never sees (titan_incident_detection_seconds is pending); bounded meanwhile by the worst-case detection test of every critical alert" },
+  meanTimeToDetection: { none: "needs the fault's start, which Prometheus never sees: the console's incident record observes titan_incident_detection_seconds per closed incident (dashboards read it); each critical alert's own delay is bounded by the worst-case detection test" },
   meanTimeToRecovery: { alert: INCIDENT_ALERTS.mttrAboveKpi },
   configurationChangeSuccessRate: { none: "reviewed monthly from the audit log of configuration changes" },
   backupSuccessRate: { alert: BACKUP_ALERTS.backupSuccessRateBelowKpi },

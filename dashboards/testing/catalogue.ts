@@ -10,6 +10,7 @@ import { scavengerMetrics } from "../../services/scavenger/adapters/metrics.js";
 import { consumerMetrics, relayMetrics } from "../../services/shared/messaging/messaging-metrics.js";
 import { ServiceMetrics } from "../../services/shared/metrics.js";
 import { backupRegistry } from "../../services/backup/adapters/metrics.js";
+import { incidentMetrics } from "../../services/console/adapters/incident-metrics.js";
 import { liveHubMetrics } from "../../services/console/adapters/live-hub.js";
 import { groupingLabelsIn, metricNamesIn, selectorsIn } from "../lib/promql.js";
 
@@ -50,6 +51,7 @@ const WIRING: Readonly<Record<Exclude<ServiceName, "ai-quant">, (m: ServiceMetri
   },
   console: (m) => {
     liveHubMetrics(m);
+    incidentMetrics(m);
     relayMetrics(m);
   },
   scavenger: (m) => {

@@ -4,15 +4,33 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderAlertmanagerConfig as renderProduction } from "../../alerts/alertmanager.js";
-import { alertmanagerArgs, checkAlertmanagerConfig, renderAlertmanagerConfig } from "./alertmanager.js";
+import { ALERTMANAGER_WEBHOOK_PATH } from "../../services/console/http/incident-paths.js";
+import { alertmanagerArgs, checkAlertmanagerConfig, consoleWebhook, renderAlertmanagerConfig } from "./alertmanager.js";
+import { stackPorts } from "./ports.js";
+import { stackLayout } from "./state.js";
 
 describe("the Alertmanager config of the local stack", () => {
-  const config = parse(renderAlertmanagerConfig()) as { route: { routes: Array<{ receiver: string }> }; receivers: Array<Record<string, unknown>> };
+  const ctx = { layout: stackLayout("/tmp/titan-stack-x"), ports: stackPorts(100) };
+  const config = parse(renderAlertmanagerConfig(ctx)) as { route: { routes: Array<{ receiver: string }> }; receivers: Array<Record<string, unknown>> };
 
-  it("is alerts/'s configuration with receivers that deliver nowhere", () => {
-    expect(renderAlertmanagerConfig()).toBe(renderProduction({}));
-    expect(config.receivers.map((r) => Object.keys(r))).toEqual([["name"], ["name"], ["name"], ["name"]]);
+  it("is alerts/'s configuration whose pager posts to the console's incident webhook; the other receivers deliver nowhere", () => {
+    expect(renderAlertmanagerConfig(ctx)).toBe(renderProduction({ receivers: { pager: consoleWebhook(ctx) } }));
+    expect(config.receivers.map((r) => Object.keys(r))).toEqual([["name", "webhook_configs"], ["name"], ["name"], ["name"]]);
+    expect(config.receivers[0]?.name).toBe("pager");
     expect(config.route.routes.map((r) => r.receiver)).toEqual(["dead-man", "pager", "ticket", "daily-digest"]);
+  });
+
+  it("reaches the console of its own stack over TLS with the token from the stack's secrets", () => {
+    expect(config.receivers[0]?.webhook_configs).toEqual([
+      {
+        url: `https://127.0.0.1:${ctx.ports.console}${ALERTMANAGER_WEBHOOK_PATH}`,
+        send_resolved: true,
+        http_config: {
+          authorization: { type: "Bearer", credentials_file: "/tmp/titan-stack-x/secrets/alertmanager-webhook-token" },
+          tls_config: { ca_file: "/tmp/titan-stack-x/ca/ca.crt", min_version: "TLS13" },
+        },
+      },
+    ]);
   });
 
   it("passes amtool check-config, and a broken file does not", () => {

@@ -1,12 +1,37 @@
 // Alertmanager of the local stack: the configuration is alerts/'s (critical pages, warning tickets,
-// info to the daily digest, the Watchdog to the dead-man receiver), rendered without integrations, so
-// locally nothing is delivered anywhere: the alerts are visible in the Alertmanager UI and API.
-// Production passes its receivers to the same renderer (infra/).
+// info to the daily digest, the Watchdog to the dead-man receiver). Only the pager delivers locally:
+// to the console's incident webhook (over TLS, checked against the stack's CA, with the bearer token
+// from the stack's secrets), which records incidents and measures MTTD. The other receivers deliver
+// nowhere: those alerts are visible in the Alertmanager UI and API. Production passes its receivers
+// to the same renderer (infra/).
 import { spawnSync } from "node:child_process";
-import { renderAlertmanagerConfig as renderConfig } from "../../alerts/alertmanager.js";
+import { SECURITY } from "../../ops/index.js";
+import { renderAlertmanagerConfig as renderConfig, type ReceiverIntegrations } from "../../alerts/alertmanager.js";
+import { ALERTMANAGER_WEBHOOK_PATH } from "../../services/console/http/incident-paths.js";
+import { caFiles } from "./ca.js";
+import { stackContext, type StackContext } from "./context.js";
+import { secretFiles } from "./secrets.js";
 
-/** The local stack's configuration: the production routes and inhibitions, receivers without integrations. */
-export const renderAlertmanagerConfig = (): string => renderConfig({});
+/** Alertmanager's names for TLS versions (Prometheus's common HTTP config). */
+const TLS_VERSION: Readonly<Record<string, string>> = { "TLSv1.2": "TLS12", "TLSv1.3": "TLS13" };
+
+/** The pager's integration: every critical notification, and its resolution, to the console. */
+export const consoleWebhook = (ctx: Pick<StackContext, "layout" | "ports">): ReceiverIntegrations => ({
+  webhook_configs: [
+    {
+      url: `https://127.0.0.1:${ctx.ports.console}${ALERTMANAGER_WEBHOOK_PATH}`,
+      // The close of an incident is the resolve of its last alert.
+      send_resolved: true,
+      http_config: {
+        authorization: { type: "Bearer", credentials_file: secretFiles(ctx.layout.secretsDir).alertmanagerWebhookToken },
+        tls_config: { ca_file: caFiles(ctx.layout.caDir).caCert, min_version: TLS_VERSION[SECURITY.minimumTlsVersion.value] },
+      },
+    },
+  ],
+});
+
+/** The local stack's configuration: the production routes and inhibitions; the pager posts to the console. */
+export const renderAlertmanagerConfig = (ctx: Pick<StackContext, "layout" | "ports"> = stackContext()): string => renderConfig({ receivers: { pager: consoleWebhook(ctx) } });
 
 export const checkAlertmanagerConfig = (file: string): void => {
   const res = spawnSync("amtool", ["check-config", file], { encoding: "utf8" });

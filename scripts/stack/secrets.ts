@@ -8,6 +8,8 @@ import { SERVICE_NAMES, type ServiceName } from "../../ops/services.js";
 export interface StackSecrets {
   readonly databasePasswords: Readonly<Record<ServiceName, string>>;
   readonly serviceTokenSecret: string;
+  /** The bearer token Alertmanager presents to the console's incident webhook. */
+  readonly alertmanagerWebhookToken: string;
 }
 
 export interface SecretFiles {
@@ -15,12 +17,15 @@ export interface SecretFiles {
   readonly serviceTokenSecret: string;
   /** Written by the console on its first start (never printed), read by titanctl. */
   readonly bootstrapAdminToken: string;
+  /** Read by Alertmanager (credentials_file) and by the console (TITAN_CONSOLE_ALERTMANAGER_TOKEN_FILE's default). */
+  readonly alertmanagerWebhookToken: string;
 }
 
 export const secretFiles = (secretsDir: string): SecretFiles => ({
   databasePassword: (service) => join(secretsDir, `db-password-${service}`),
   serviceTokenSecret: join(secretsDir, "service-token-secret"),
   bootstrapAdminToken: join(secretsDir, "bootstrap-admin-token"),
+  alertmanagerWebhookToken: join(secretsDir, "alertmanager-webhook-token"),
 });
 
 /** URL-safe random text: `bytes` of entropy, 4/3 as many characters. */
@@ -28,6 +33,9 @@ export const randomSecret = (bytes: number): string => randomBytes(bytes).toStri
 
 const SERVICE_TOKEN_SECRET_BYTES = 48; // 64 characters, above the 48-character floor
 const DATABASE_PASSWORD_BYTES = 32;
+const WEBHOOK_TOKEN_BYTES = 32;
+/** Tells the token apart from API tokens (ttn_) and service tokens (tsv1.), which the console tries first. */
+const WEBHOOK_TOKEN_PREFIX = "tam_";
 
 const readOrCreate = (file: string, make: () => string, created: string[]): string => {
   if (existsSync(file)) {
@@ -52,5 +60,6 @@ export const ensureSecrets = (secretsDir: string): { secrets: StackSecrets; crea
     SERVICE_NAMES.map((service) => [service, readOrCreate(files.databasePassword(service), () => randomSecret(DATABASE_PASSWORD_BYTES), created)]),
   ) as Record<ServiceName, string>;
   const serviceTokenSecret = readOrCreate(files.serviceTokenSecret, () => randomSecret(SERVICE_TOKEN_SECRET_BYTES), created);
-  return { secrets: { databasePasswords, serviceTokenSecret }, created };
+  const alertmanagerWebhookToken = readOrCreate(files.alertmanagerWebhookToken, () => `${WEBHOOK_TOKEN_PREFIX}${randomSecret(WEBHOOK_TOKEN_BYTES)}`, created);
+  return { secrets: { databasePasswords, serviceTokenSecret, alertmanagerWebhookToken }, created };
 };

@@ -12,6 +12,7 @@ import { registerProposalsCommands } from "./commands/proposals.js";
 import { registerBackupCommands } from "./commands/backup.js";
 import { registerAuditCommands } from "./commands/audit.js";
 import { registerUserCommands } from "./commands/users.js";
+import { registerIncidentCommands } from "./commands/incident.js";
 
 const program = new Command()
   .name("titanctl")
@@ -43,6 +44,7 @@ registerProposalsCommands(program, () => cliContext());
 registerBackupCommands(program, () => cliContext());
 registerAuditCommands(program, () => cliContext());
 registerUserCommands(program, () => cliContext());
+registerIncidentCommands(program, () => cliContext());
 
 try {
   await program.parseAsync(process.argv);

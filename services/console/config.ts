@@ -25,6 +25,10 @@ export const CONSOLE_CONFIG_SPEC = [
     description: "Where the console writes the first admin's one-time setup code (mode 0600) while no user exists, never printing it.",
     default: { compute: (loaded) => join(String(loaded.TITAN_STATE_DIR ?? ".titan"), "secrets", "console-setup-code"), describe: "<TITAN_STATE_DIR>/secrets/console-setup-code" },
   }),
+  pathVar("TITAN_CONSOLE_ALERTMANAGER_TOKEN_FILE", {
+    description: "File holding the bearer token Alertmanager presents to the console's incident webhook (its http_config.authorization.credentials_file reads the same file); missing: every notification is refused.",
+    default: { compute: (loaded) => join(String(loaded.TITAN_STATE_DIR ?? ".titan"), "secrets", "alertmanager-webhook-token"), describe: "<TITAN_STATE_DIR>/secrets/alertmanager-webhook-token" },
+  }),
   stringVar("TITAN_CONSOLE_SECRET", {
     description: "Key material that encrypts the TOTP secrets at rest; derived from TITAN_SERVICE_TOKEN_SECRET when unset (then rotating that secret means re-enrolling every second factor).",
     secret: true,
@@ -41,6 +45,7 @@ export interface ConsoleSettings {
   readonly sessionIdleMs: number;
   readonly enrollmentTtlMs: number;
   readonly setupCodeFile: string;
+  readonly alertmanagerTokenFile: string;
   /** Null: derive the encryption key from the service-token secret. */
   readonly secret: string | null;
   readonly wsMaxBufferedBytes: number;
@@ -66,6 +71,7 @@ export const loadConsoleSettings = (env: Env = process.env): ConsoleSettings => 
     sessionIdleMs: c.consoleSessionIdle,
     enrollmentTtlMs: c.consoleEnrollmentTtl,
     setupCodeFile: c.consoleSetupCodeFile,
+    alertmanagerTokenFile: c.consoleAlertmanagerTokenFile,
     secret: c.consoleSecret ?? null,
     wsMaxBufferedBytes: c.consoleWsMaxBufferedBytes,
     wsMaxConnections: c.consoleWsMaxConnections,

@@ -7,8 +7,10 @@ import { ensureBootstrapAdminToken } from "../shared/auth/index.js";
 import type { Env } from "../shared/config/index.js";
 import type { ServiceContext, ServiceDefinition, Stopper } from "../shared/runtime.js";
 import { enrollmentStrategy, installConsoleStrategies, loginStrategy, sessionCookieStrategy } from "./adapters/auth-strategies.js";
+import { alertmanagerWebhookStrategy } from "./adapters/alertmanager-auth.js";
 import { ConsoleAuth } from "./adapters/console-auth.js";
 import { Enrollments } from "./adapters/enrollments.js";
+import { incidentMetrics } from "./adapters/incident-metrics.js";
 import { LiveFeed } from "./adapters/live-feed.js";
 import { LiveHub } from "./adapters/live-hub.js";
 import { loadConsoleSettings, type ConsoleSettings } from "./config.js";
@@ -16,6 +18,7 @@ import { LIVE_MESSAGE_TYPES, toConsoleEvent } from "./domain/live-events.js";
 import { secretBox } from "./domain/secret-box.js";
 import { auditRoutes } from "./http/audit-routes.js";
 import { controlRoutes } from "./http/control-routes.js";
+import { incidentRoutes } from "./http/incident-routes.js";
 import { registerCsrfGuard } from "./http/guards.js";
 import { pageRoutes } from "./http/pages.js";
 import { sessionRoutes } from "./http/session-routes.js";
@@ -60,7 +63,7 @@ export function createConsoleService(options: ConsoleServiceOptions = {}): Servi
     partsOf,
     routes: async (app, ctx) => {
       const { settings, auth, enrollments, hub } = partsOf(ctx);
-      installConsoleStrategies(ctx.authenticator, [sessionCookieStrategy(auth), loginStrategy(auth), enrollmentStrategy(enrollments)]);
+      installConsoleStrategies(ctx.authenticator, [sessionCookieStrategy(auth), loginStrategy(auth), enrollmentStrategy(enrollments), alertmanagerWebhookStrategy(settings.alertmanagerTokenFile)]);
       const targets = { urls: settings.urls, timeoutMs: settings.upstreamTimeoutMs };
       await app.register(async (scope) => {
         registerCsrfGuard(scope, ctx.db, ctx.clock);
@@ -74,6 +77,7 @@ export function createConsoleService(options: ConsoleServiceOptions = {}): Servi
           return `${scheme}://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
         } });
         await scope.register(auditRoutes, { db: ctx.db });
+        await scope.register(incidentRoutes, { db: ctx.db, clock: ctx.clock, metrics: incidentMetrics(ctx.metrics) });
         await scope.register(pageRoutes, { authenticator: ctx.authenticator });
       });
       hub.attach(app.server);

@@ -23,7 +23,8 @@ import { buildProposal } from "../../services/ai-quant/domain/proposal.js";
 import { runWalkForward } from "../../services/ai-quant/domain/walk-forward.js";
 import { TOTP_PERIOD_SECONDS, totpCode } from "../../services/console/domain/totp.js";
 import { systemClock } from "../../services/shared/clock.js";
-import { makeEnvelope, streamOf, type MessageOf } from "../../services/shared/contracts/index.js";
+import { clientOrderIdFor } from "../../services/brain/domain/index.js";
+import { makeEnvelope, streamOf, type Envelope, type MessageOf } from "../../services/shared/contracts/index.js";
 import { createDatabase } from "../../services/shared/db/database.js";
 import { encodeEntryFields } from "../../services/shared/messaging/index.js";
 import { CURRENT, EDGE, scenario } from "../integration/ai-quant/scenario.js";
@@ -147,6 +148,38 @@ const publishSignal = async (symbol: string): Promise<string> => {
   };
   await redis.xadd(streamOf("signal"), "*", ...encodeEntryFields(makeEnvelope("signal", signal, { source: "scavenger", clock: systemClock })));
   return signal.signalId;
+};
+
+/** What became of a signal: the brain's decision on the bus, and execution's reports for its order. */
+const signalOutcome = async (signalId: string): Promise<string> => {
+  const latest = async (type: "decision" | "execution-report") =>
+    ((await redis.xrevrange(streamOf(type), "+", "-", "COUNT", 500)) as Array<[string, string[]]>).map(([, fields]) => JSON.parse(fields[fields.indexOf("env") + 1] ?? "{}") as Envelope);
+  const decision = (await latest("decision")).find((e) => e.type === "decision" && e.payload.signalId === signalId);
+  if (!decision || decision.type !== "decision") return "not decided yet";
+  const verdict = decision.payload.outcome === "vetoed" ? `vetoed (${decision.payload.reason}: ${decision.payload.detail})` : "approved";
+  const reports = (await latest("execution-report")).filter((e) => e.type === "execution-report" && e.payload.clientOrderId === clientOrderIdFor(signalId));
+  return `${verdict}; execution: ${reports.map((r) => (r.type === "execution-report" ? `${r.payload.status}${r.payload.rejectReason ? ` (${r.payload.rejectReason})` : ""}` : "")).join(", ") || "no report yet"}`;
+};
+
+/**
+ * Sends a fresh signal until `done` holds: on a busy machine one signal can miss (its entry zone left
+ * behind by the market, or too old when it arrives); each miss is reported with its outcome.
+ */
+const tradeUntil = async (what: string, done: () => Promise<boolean>, attempts = 5, waitMs = 12_000): Promise<void> => {
+  const misses: string[] = [];
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    const signalId = await publishSignal("BTCUSDT");
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      if (await done()) {
+        if (misses.length > 0) log(`${what}: took ${attempt + 1} signals; missed: ${misses.join(" | ")}`);
+        return;
+      }
+      await sleep(250);
+    }
+    misses.push(`${signalId}: ${await signalOutcome(signalId)}`);
+  }
+  throw new Error(`${what}: not after ${attempts} signals: ${misses.join(" | ")}`);
 };
 
 /** An app's environment exactly as the stack's PM2 ecosystem gives it (so this test follows the stack's TLS, ports and secrets). */
@@ -297,14 +330,13 @@ describe("the console in a browser, over TLS, against a local stack", () => {
     await admin.waitForSelector("#live-status[data-state=live]", { timeout: 15_000 });
     await admin.evaluate(() => ((globalThis as unknown as { stillThisPage: boolean }).stillThisPage = true));
     await waitFor("a BTCUSDT ticker", () => lastPrice("BTCUSDT"), 60_000);
-    await publishSignal("BTCUSDT");
     const row = admin.locator('[data-view="positions"] tr[data-key="BTCUSDT"]');
-    await row.waitFor({ timeout: 45_000 });
-    const firstQty = Number(await row.locator('td[data-col="Qty"]').textContent());
+    const qty = async (): Promise<number> => ((await row.isVisible()) ? Number(await row.locator('td[data-col="Qty"]').textContent()) : 0);
+    await tradeUntil("a BTCUSDT position on the page", async () => (await qty()) > 0);
+    const firstQty = await qty();
     expect(firstQty).toBeGreaterThan(0);
     await shot(admin, "03-position-opened");
-    await publishSignal("BTCUSDT");
-    await waitFor("the position's quantity to grow", async () => Number(await row.locator('td[data-col="Qty"]').textContent()) > firstQty, 45_000);
+    await tradeUntil("the position's quantity to grow on the page", async () => (await qty()) > firstQty);
     expect(await admin.evaluate(() => (globalThis as unknown as { stillThisPage?: boolean }).stillThisPage)).toBe(true);
     await shot(admin, "04-position-updated");
     log(`position opened at ${firstQty} and grew live`);

@@ -14,7 +14,7 @@ describe("stack secrets", () => {
   it("are created once, readable by their owner only, and reused afterwards", () => {
     const dir = join(mkdtempSync(join(inject("scratchDir"), "stack-secrets-")), "secrets");
     const first = ensureSecrets(dir);
-    expect(first.created).toHaveLength(SERVICE_NAMES.length + 1);
+    expect(first.created).toHaveLength(SERVICE_NAMES.length + 2); // the service-token secret and the Alertmanager webhook token
     expect(mode(dir)).toBe(0o700);
     const files = secretFiles(dir);
     for (const file of [files.serviceTokenSecret, ...SERVICE_NAMES.map((s) => files.databasePassword(s))]) expect(mode(file)).toBe(0o600);
