@@ -4,6 +4,7 @@ import type { ServiceName } from "../../ops/services.js";
 import type { Clock } from "./clock.js";
 import { makeEnvelope, streamOf, validateEnvelope, type Envelope, type EnvelopeOf, type MessageOf, type MessageType } from "./contracts/index.js";
 import type { Queryable } from "./db/database.js";
+import { findInputProblem } from "./input-problems.js";
 import { StreamConsumer, enqueueInTransaction, type Delivery, type MessageValidator } from "./messaging/index.js";
 import type { ServiceContext, Stopper } from "./runtime.js";
 
@@ -25,6 +26,9 @@ export const publishInTransaction = async <T extends MessageType>(tx: Queryable,
 
 /** Contracts' validator in the messaging layer's shape. */
 export const contractValidator: MessageValidator = (raw) => {
+  // Refused before the schema: such text would fail at its first write, such nesting overflow the validator.
+  const problem = findInputProblem(raw, "");
+  if (problem !== null) return { ok: false, reason: `${problem.path || "/"}: ${problem.message}` };
   const result = validateEnvelope(raw);
   return result.ok ? { ok: true, envelope: result.envelope } : { ok: false, reason: result.reason };
 };
