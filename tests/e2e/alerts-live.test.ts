@@ -3,7 +3,7 @@
 // without error; once the stack has traded a little, every metric an alert or a dashboard panel reads
 // has samples (the pending ones aside); every dashboard and runbook query parses; and stopping execution
 // makes TitanServiceDown go pending, then firing (routed to the pager), and resolve after the restart.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,6 +23,7 @@ import { pm2Env } from "../../scripts/stack/pm2.js";
 import { stackPorts, type StackPorts } from "../../scripts/stack/ports.js";
 import { isPortFree } from "../../scripts/stack/processes.js";
 import { REPO_DIR, stackLayout } from "../../scripts/stack/state.js";
+import { runCommand } from "../support/child-process.js";
 
 const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
 const PM2 = join(REPO_DIR, "node_modules", "pm2", "bin", "pm2");
@@ -41,18 +42,7 @@ const startedMs = Date.now();
 const elapsed = (): string => `${((Date.now() - startedMs) / 1000).toFixed(0)} s`;
 const log = (line: string): void => void process.stdout.write(`[alerts-live ${elapsed()}] ${line}\n`);
 
-const run = (cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> =>
-  new Promise((resolveRun) => {
-    const child = spawn(cmd, args, { cwd: REPO_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolveRun({ code: code ?? -1, output });
-    });
-  });
+const run = (cmd: string, args: string[], timeoutMs: number) => runCommand(cmd, args, env, timeoutMs);
 
 const stack = (command: "up" | "down", timeoutMs = 300_000) => run(TSX, ["scripts/stack.ts", command, ...(command === "up" ? ["--timeout", "180"] : [])], timeoutMs);
 

@@ -2,7 +2,6 @@
 // meets a developer's stack): every path runs end to end and reports a figure, the console's live feed
 // aside while it is not built ("not measurable yet" is not a break); no time is asserted, only that
 // each path works and that results.json holds what the table printed.
-import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -10,6 +9,7 @@ import { benchBrainParametersEnv } from "../../bench/lib/brain-parameters.js";
 import type { BenchRun } from "../../bench/lib/results.js";
 import { freeOffset } from "../../bench/lib/stack.js";
 import { REPO_DIR } from "../../scripts/stack/state.js";
+import { runCommand } from "../support/child-process.js";
 
 const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
 let parent: string;
@@ -18,18 +18,7 @@ let up: { code: number; output: string };
 const startedMs = Date.now();
 const log = (line: string): void => void process.stdout.write(`[bench-quick ${((Date.now() - startedMs) / 1000).toFixed(0)} s] ${line}\n`);
 
-const run = (cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> =>
-  new Promise((resolveRun) => {
-    const child = spawn(cmd, args, { cwd: REPO_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolveRun({ code: code ?? -1, output });
-    });
-  });
+const run = (cmd: string, args: string[], timeoutMs: number) => runCommand(cmd, args, env, timeoutMs);
 
 beforeAll(async () => {
   parent = mkdtempSync(join(inject("scratchDir"), "bench-quick-"));

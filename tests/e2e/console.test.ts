@@ -4,7 +4,6 @@
 // flatten all from the page brings the paper venue to zero; approving a proposal moves the scavenger to
 // a new parameter version; a viewer sees no emergency control and the API refuses one (403).
 // Screenshots go to build/test-artifacts/console/.
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
@@ -28,6 +27,7 @@ import { makeEnvelope, streamOf, type Envelope, type MessageOf } from "../../ser
 import { createDatabase } from "../../services/shared/db/database.js";
 import { encodeEntryFields } from "../../services/shared/messaging/index.js";
 import { CURRENT, EDGE, scenario } from "../integration/ai-quant/scenario.js";
+import { runCommand } from "../support/child-process.js";
 
 const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
 const ARTIFACTS = join(REPO_DIR, "build", "test-artifacts", "console");
@@ -43,18 +43,7 @@ let browser: Browser;
 let redis: Redis;
 let baseUrl: string;
 
-const run = (cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: REPO_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, output });
-    });
-  });
+const run = (cmd: string, args: string[], timeoutMs: number) => runCommand(cmd, args, env, timeoutMs);
 
 const stack = (command: "up" | "down", timeoutMs = 300_000) => run(TSX, ["scripts/stack.ts", command, ...(command === "up" ? ["--timeout", "180"] : [])], timeoutMs);
 

@@ -2,7 +2,6 @@
 // it never meets a developer's stack on the fixed ports: up, healthy (the AI Quant API and the backup
 // scheduler among its PM2 apps), a second up that changes nothing, status, then down leaving no
 // process behind.
-import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
@@ -11,24 +10,14 @@ import { stackPorts, type StackPorts } from "../../scripts/stack/ports.js";
 import { findStackProcesses, isPortFree } from "../../scripts/stack/processes.js";
 import type { StackManifest } from "../../scripts/stack/state.js";
 import { REPO_DIR } from "../../scripts/stack/state.js";
+import { runCommand } from "../support/child-process.js";
 
 const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
 let stackDir: string;
 let ports: StackPorts;
 let env: NodeJS.ProcessEnv;
 
-const run = (cmd: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> =>
-  new Promise((resolveRun) => {
-    const child = spawn(cmd, args, { cwd: REPO_DIR, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolveRun({ code: code ?? -1, output });
-    });
-  });
+const run = (cmd: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}) => runCommand(cmd, args, { ...env, ...extraEnv }, timeoutMs);
 
 const stack = (command: string, timeoutMs = 240_000) => run(TSX, ["scripts/stack.ts", command, ...(command === "up" ? ["--timeout", "180"] : [])], timeoutMs);
 

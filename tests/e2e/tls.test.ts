@@ -4,7 +4,6 @@
 // TLS 1.2; nothing answers in plain text where TLS is promised; NGINX, Prometheus, titanctl and the
 // services themselves (to PostgreSQL) go over verified TLS; a renewed certificate is served without a
 // restart. `TITAN_E2E_SKIP_BUILD=1` reuses a build made just before.
-import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:https";
@@ -18,6 +17,7 @@ import { listPm2 } from "../../scripts/stack/pm2.js";
 import { stackPorts, type StackPorts } from "../../scripts/stack/ports.js";
 import { isPortFree } from "../../scripts/stack/processes.js";
 import { REPO_DIR, stackLayout } from "../../scripts/stack/state.js";
+import { runCommand } from "../support/child-process.js";
 
 const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
 const SERVICES = ["brain", "execution", "console", "scavenger"] as const;
@@ -29,18 +29,7 @@ let ca: Buffer;
 const startedMs = Date.now();
 const log = (line: string): void => void process.stdout.write(`[tls-e2e ${((Date.now() - startedMs) / 1000).toFixed(0)} s] ${line}\n`);
 
-const run = (cmd: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> =>
-  new Promise((resolveRun) => {
-    const child = spawn(cmd, args, { cwd: REPO_DIR, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolveRun({ code: code ?? -1, output });
-    });
-  });
+const run = (cmd: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}) => runCommand(cmd, args, { ...env, ...extraEnv }, timeoutMs);
 
 const stack = (command: "up" | "down", timeoutMs = 240_000) => run(TSX, ["scripts/stack.ts", command, ...(command === "up" ? ["--timeout", "150"] : [])], timeoutMs);
 

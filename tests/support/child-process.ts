@@ -53,3 +53,23 @@ export const spawnTsChild = (script: string, args: readonly string[], env: NodeJ
 export const killLeftoverChildren = (): void => {
   for (const child of running) child.kill("SIGKILL");
 };
+
+export interface CommandResult {
+  readonly code: number;
+  /** Everything it wrote, stdout and stderr interleaved as they came. */
+  readonly output: string;
+}
+
+/** Runs a command in the repository to its end (SIGKILLed past `timeoutMs`), with exactly `env`. */
+export const runCommand = (cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CommandResult> =>
+  new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, output });
+    });
+  });
