@@ -8,6 +8,7 @@ import { systemClock } from "../shared/clock.js";
 import { ConfigError, LOG_LEVELS, TITAN_ENVS, enumVar, loadConfig, pathVar, portVar, stringVar, type ConfigOf } from "../shared/config/index.js";
 import { createLogger } from "../shared/logger.js";
 import { BackupRepository } from "./adapters/repository.js";
+import { answersReady } from "./adapters/stack-services.js";
 import { archiveDirOf, backupDirOf, loadTarget, type HealthTarget } from "./adapters/target.js";
 import { INITIAL_STATE, schedulerMetrics, startHealthServer, type PassRecord, type SchedulerState } from "./main-health.js";
 import { pushMetrics, runDue } from "./runner.js";
@@ -94,16 +95,6 @@ const nap = (ms: number): Promise<void> =>
       done();
     };
   });
-
-const answersReady = async (url: string): Promise<boolean> => {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
-};
 
 /** Waits until every service answers ready, the deadline passes or the process is stopped; returns those that never did. */
 const waitForServices = async (targets: readonly HealthTarget[], timeoutSeconds: number): Promise<HealthTarget[]> => {

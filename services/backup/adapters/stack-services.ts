@@ -20,7 +20,8 @@ export const restartServices = (pm2Home: string, portOffset: number, apps: reado
   if (res.status !== 0) throw new Error(`pm2 restart ${apps.join(" ")} failed: ${(res.stderr || res.stdout || res.error?.message || "").trim().split("\n").slice(-5).join("\n")}`);
 };
 
-const ready = async (url: string): Promise<boolean> => {
+/** True when `url` answers 200 within 2 s. */
+export const answersReady = async (url: string): Promise<boolean> => {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
     await res.arrayBuffer();
@@ -45,7 +46,7 @@ export const waitForHealthy = async (targets: readonly HealthTarget[], sinceMs: 
   const deadline = Date.now() + timeoutMs;
   let pending = [...targets];
   while (pending.length > 0 && Date.now() < deadline) {
-    const verdicts = await Promise.all(pending.map(async (t) => [t, await ready(t.url)] as const));
+    const verdicts = await Promise.all(pending.map(async (t) => [t, await answersReady(t.url)] as const));
     for (const [t, ok] of verdicts) {
       if (!ok) continue;
       readyAfterSeconds[t.name] = (Date.now() - sinceMs) / 1000;
