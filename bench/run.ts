@@ -50,7 +50,7 @@ const program = new Command()
   .option("--only <paths>", `comma-separated paths to run: ${PATH_IDS.join(", ")}`, parsePaths, [...PATH_IDS])
   .option("--own-stack", "start a stack of its own (scratch folder, free offset ports) and stop it afterwards", false)
   .option("--keep-stack", "with --own-stack: leave it running and print how to stop it", false)
-  .option("--seconds <n>", "how long each signal load runs (full mode)", positiveSeconds, 10)
+  .option("--seconds <n>", "how long each signal load and the console load run (full mode)", positiveSeconds, 10)
   .option("--out <dir>", "where results.json and latency.svg go", join(REPO_DIR, "build", "bench"))
   .addHelpText(
     "after",
@@ -135,8 +135,8 @@ const main = async (o: Options): Promise<number> => {
     }
 
     if (stack && wants("console")) {
-      progress.line("console", "probing the live feed");
-      const row = await measureConsoleDelivery(stack);
+      progress.line("console", "enrolling a viewer of the bench's own and opening its sockets");
+      const row = await measureConsoleDelivery(stack, { quick: o.quick, seconds: o.seconds, log: (line) => progress.line("console", line) });
       progress.line("console", row.notes[0] ?? row.status);
       rows.push(row);
     }

@@ -1,6 +1,5 @@
 // The stack the bench measures: the local stack TITAN_STACK_DIR and TITAN_STACK_PORT_OFFSET point at
 // (as `npm start` made it), or one the bench starts itself in a scratch folder with free offset ports.
-import { request as httpsRequest } from "node:https";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +13,7 @@ import { secretFiles } from "../../scripts/stack/secrets.js";
 import { REPO_DIR, readManifest } from "../../scripts/stack/state.js";
 import { DATABASE, serviceDatabaseUrl } from "../../scripts/stack/postgres.js";
 import { benchBrainParametersEnv } from "./brain-parameters.js";
+import { httpsRequest } from "./https.js";
 
 export const LONG_RUNNING_SERVICES = ["brain", "execution", "console", "scavenger"] as const;
 export type LongRunningService = (typeof LONG_RUNNING_SERVICES)[number];
@@ -47,18 +47,10 @@ export const benchStack = (ctx: StackContext): BenchStack => {
     redisUrl: `rediss://127.0.0.1:${ports.redis}`,
     caFile: manifest.caFile,
     serviceUrl: (service) => `https://127.0.0.1:${ports[service]}`,
-    get: (url, timeoutMs = 5_000) =>
-      new Promise((resolve, reject) => {
-        const req = httpsRequest(url, { ca: readFileSync(manifest.caFile), servername: "localhost", timeout: timeoutMs }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-        });
-        req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
-        req.on("error", reject);
-        req.end();
-      }),
+    get: async (url, timeoutMs = 5_000) => {
+      const { status, text } = await httpsRequest(url, { ca: readFileSync(manifest.caFile), timeoutMs });
+      return { status, text };
+    },
     // Service roles log in over TLS only, with the server's certificate checked against the stack's CA.
     serviceDatabase: (service) => ({
       url: `${serviceDatabaseUrl(service, ports.postgres)}?sslmode=verify-full&sslrootcert=${encodeURIComponent(manifest.caFile)}`,

@@ -6,15 +6,14 @@
 //   npx tsx services/console/bench.ts [--clients 100] [--rate 100] [--seconds 10]
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import getPort from "get-port";
 import { Redis } from "ioredis";
 import pino from "pino";
+import { openClientPool } from "../../bench/lib/ws-clients.js";
 import { PERFORMANCE_TARGETS, KPIS } from "../../ops/index.js";
 import { startRedis, stopRedis } from "../../scripts/lib/local-servers.js";
 import { systemClock } from "../shared/clock.js";
@@ -45,25 +44,6 @@ export interface DeliveryFigures {
   readonly serverP99AtMostMs: number;
 }
 
-// The clients, as plain JavaScript in a worker: connect, then time every event frame they read.
-const CLIENTS_JS = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { performance } = require("node:perf_hooks");
-const { WebSocket } = require(workerData.wsPath);
-const latencies = [];
-let open = 0;
-for (let i = 0; i < workerData.clients; i += 1) {
-  const ws = new WebSocket(workerData.url, { headers: { cookie: workerData.cookie } });
-  ws.on("open", () => { open += 1; if (open === workerData.clients) parentPort.postMessage({ ready: true }); });
-  ws.on("message", (data) => {
-    const frame = JSON.parse(data.toString());
-    if (frame.kind === "event") latencies.push(performance.timeOrigin + performance.now() - frame.event.tsMs);
-  });
-  ws.on("error", (err) => parentPort.postMessage({ error: String(err) }));
-}
-parentPort.on("message", () => parentPort.postMessage({ latencies }));
-`;
-
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 export async function measureDeliveryLatency(opts: DeliveryOptions = {}): Promise<DeliveryFigures> {
@@ -90,20 +70,13 @@ export async function measureDeliveryLatency(opts: DeliveryOptions = {}): Promis
       if (event) hub.publish(event);
     },
   });
-  const worker = new Worker(CLIENTS_JS, {
-    eval: true,
-    workerData: {
-      clients,
-      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/live`,
-      cookie: `${SESSION_COOKIE}=${sessionCookieValue(newSessionCredential())}`,
-      wsPath: createRequire(import.meta.url).resolve("ws"),
-    },
+  const pool = await openClientPool({
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/live`,
+    clients,
+    workers: 1,
+    headers: { cookie: `${SESSION_COOKIE}=${sessionCookieValue(newSessionCredential())}` },
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      worker.once("message", (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(m.error))));
-      worker.once("error", reject);
-    });
     feed.start();
     await new Promise((r) => setTimeout(r, 500)); // XREAD from the tail ($) must be waiting before the first message
     let sent = 0;
@@ -124,10 +97,7 @@ export async function measureDeliveryLatency(opts: DeliveryOptions = {}): Promis
       }, 1000 / rate);
     });
     await new Promise((r) => setTimeout(r, 1_000)); // the last messages reach the clients
-    const latencies = await new Promise<number[]>((resolve) => {
-      worker.once("message", (m: { latencies: number[] }) => resolve(m.latencies));
-      worker.postMessage("report");
-    });
+    const latencies = await pool.latenciesMs();
     const sorted = [...latencies].sort((a, b) => a - b);
     const histogram = (await metrics.registry.getSingleMetric("titan_console_websocket_delivery_seconds")?.get())?.values ?? [];
     const buckets = histogram.filter((v) => v.labels.le !== undefined && v.labels.le !== "+Inf").map((v) => ({ le: Number(v.labels.le), count: v.value }));
@@ -144,7 +114,7 @@ export async function measureDeliveryLatency(opts: DeliveryOptions = {}): Promis
       serverP99AtMostMs: serverP99 * 1000,
     };
   } finally {
-    await worker.terminate();
+    await pool.close();
     await feed.stop();
     await hub.close();
     server.close();
