@@ -11,6 +11,8 @@ export interface ClientPoolOptions {
   /** Worker threads the clients are spread over. */
   readonly workers: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** Only event frames whose title starts with this are timed (the stack publishes events of its own). */
+  readonly titlePrefix?: string;
   /** PEM of the CA a wss:// server's certificate is checked against. */
   readonly ca?: string;
   /** The name the server's certificate must carry (the URL's host is an IP). */
@@ -21,6 +23,8 @@ export interface ClientPoolOptions {
 export interface ClientPool {
   /** Event frames read by every client since start, as latencies in ms. */
   latenciesMs(): Promise<number[]>;
+  /** How many timed event frames the clients have read so far. */
+  received(): Promise<number>;
   /** Sockets closed by the server while measuring (a slow client dropped, a session ended). */
   closedByServer(): Promise<number>;
   close(): Promise<void>;
@@ -41,13 +45,16 @@ for (let i = 0; i < workerData.clients; i += 1) {
   ws.on("open", () => { open += 1; if (open === workerData.clients) { ready = true; parentPort.postMessage({ ready: true }); } });
   ws.on("message", (data) => {
     const frame = JSON.parse(data.toString());
-    if (frame.kind === "event") latencies.push(performance.timeOrigin + performance.now() - frame.event.tsMs);
+    const events = frame.kind === "event" ? [frame.event] : frame.kind === "events" ? frame.events : [];
+    const nowMs = performance.timeOrigin + performance.now();
+    for (const e of events) if (e.title.startsWith(workerData.titlePrefix)) latencies.push(nowMs - e.tsMs);
   });
   ws.on("close", () => { if (ready) closed += 1; });
   ws.on("unexpected-response", (_req, res) => parentPort.postMessage({ error: "the server answered " + res.statusCode + " to the upgrade" }));
   ws.on("error", (err) => { if (!ready) parentPort.postMessage({ error: String(err) }); });
 }
 parentPort.on("message", (m) => {
+  if (m === "count") parentPort.postMessage({ count: latencies.length });
   if (m === "report") parentPort.postMessage({ latencies: Float64Array.from(latencies), closed });
   if (m === "close") { for (const ws of sockets) ws.terminate(); parentPort.postMessage({ closed: true }); }
 });
@@ -77,7 +84,7 @@ export const openClientPool = async (o: ClientPoolOptions): Promise<ClientPool> 
   const per = Math.ceil(o.clients / o.workers);
   const workers: Worker[] = [];
   for (let left = o.clients; left > 0; left -= per) {
-    workers.push(new Worker(CLIENTS_JS, { eval: true, workerData: { url: o.url, clients: Math.min(per, left), headers: o.headers, ca: o.ca, servername: o.servername, wsPath } }));
+    workers.push(new Worker(CLIENTS_JS, { eval: true, workerData: { url: o.url, clients: Math.min(per, left), headers: o.headers, titlePrefix: o.titlePrefix ?? "", ca: o.ca, servername: o.servername, wsPath } }));
   }
   const timeoutMs = o.connectTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
@@ -101,6 +108,16 @@ export const openClientPool = async (o: ClientPoolOptions): Promise<ClientPool> 
       }),
     );
   return {
+    received: async () => {
+      const counts = await Promise.all(
+        workers.map((w) => {
+          const reply = once(w, (m) => (typeof m.count === "number" ? m.count : undefined));
+          w.postMessage("count");
+          return reply;
+        }),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    },
     latenciesMs: async () => (await reports()).flatMap((r) => Array.from(r.latencies)),
     closedByServer: async () => (await reports()).reduce((n, r) => n + r.closed, 0),
     close: async () => {

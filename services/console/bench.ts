@@ -65,10 +65,7 @@ export async function measureDeliveryLatency(opts: DeliveryOptions = {}): Promis
     redis,
     types: ["position-snapshot"],
     logger,
-    onEnvelope: (e) => {
-      const event = toConsoleEvent(e);
-      if (event) hub.publish(event);
-    },
+    onEnvelopes: (envelopes) => hub.publishAll(envelopes.map(toConsoleEvent).filter((e) => e !== null)),
   });
   const pool = await openClientPool({
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/live`,

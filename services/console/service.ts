@@ -95,10 +95,7 @@ export function createConsoleService(options: ConsoleServiceOptions = {}): Servi
         redis: ctx.redis,
         types: LIVE_MESSAGE_TYPES,
         logger: ctx.logger,
-        onEnvelope: (envelope) => {
-          const event = toConsoleEvent(envelope);
-          if (event !== null) hub.publish(event);
-        },
+        onEnvelopes: (envelopes) => hub.publishAll(envelopes.map(toConsoleEvent).filter((e) => e !== null)),
         onMalformed: (stream) => malformed.inc({ stream }),
       });
       feed.start();

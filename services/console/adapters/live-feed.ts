@@ -10,7 +10,8 @@ import { parseStreamEntry } from "../../shared/messaging/index.js";
 export interface LiveFeedOptions {
   readonly redis: Redis;
   readonly types: readonly MessageType[];
-  readonly onEnvelope: (envelope: Envelope) => void;
+  /** The messages of one read, in stream order (a read under load brings many: they go out together). */
+  readonly onEnvelopes: (envelopes: readonly Envelope[]) => void;
   readonly logger: Logger;
   readonly blockMs?: number;
   readonly batch?: number;
@@ -54,14 +55,16 @@ export class LiveFeed {
         const streams = [...this.lastIds.keys()];
         const reply = (await this.reader.xread("COUNT", this.o.batch ?? 500, "BLOCK", this.o.blockMs ?? 1000, "STREAMS", ...streams, ...streams.map((s) => this.lastIds.get(s) ?? "$"))) as XReadReply;
         backoffMs = 100;
+        const envelopes: Envelope[] = [];
         for (const [stream, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
             this.lastIds.set(stream, id);
             const parsed = parseStreamEntry(fields, contractValidator);
             if (parsed.kind === "malformed") this.o.onMalformed?.(stream, parsed.reason);
-            else if (parsed.kind === "message" && this.wanted.has(parsed.envelope.type)) this.o.onEnvelope(parsed.envelope as Envelope); // the contracts' validator admitted it
+            else if (parsed.kind === "message" && this.wanted.has(parsed.envelope.type)) envelopes.push(parsed.envelope as Envelope); // the contracts' validator admitted it
           }
         }
+        if (envelopes.length > 0) this.o.onEnvelopes(envelopes);
       } catch (err) {
         if (!this.running) return;
         this.o.logger.debug({ err: (err as Error).message, backoffMs }, "live feed: XREAD failed; retrying");

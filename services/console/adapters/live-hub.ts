@@ -1,6 +1,6 @@
 // The browsers' WebSocket: the upgrade is authenticated with the session cookie (and a same-origin
-// check, since browsers send cookies on cross-site WebSocket handshakes too); each event is framed
-// once and written to every socket whose user may see its topic. A socket with too much unsent is
+// check, since browsers send cookies on cross-site WebSocket handshakes too); the events of one bus
+// read are framed once per role and written to every socket whose user may see them. A socket with too much unsent is
 // dropped (its page reconnects and reloads), so one slow browser never holds up the others. Sessions
 // are re-checked periodically: a revoked or expired session loses its socket.
 import type { IncomingMessage, Server } from "node:http";
@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { WebSocket, WebSocketServer } from "ws";
 import type { ConsoleEvent, Role } from "../../shared/contracts/index.js";
 import type { ServiceMetrics } from "../../shared/metrics.js";
-import { eventFrame, mayReceive, TOPIC_MIN_ROLE, type ConsoleTopic } from "../domain/live-events.js";
+import { eventsFrame, mayReceive, TOPIC_MIN_ROLE, type ConsoleTopic } from "../domain/live-events.js";
 import { parseCookies, parseSessionCookieValue, SESSION_COOKIE, type SessionCredential } from "../domain/session-credentials.js";
 import type { ConsoleAuth } from "./console-auth.js";
 
@@ -54,7 +54,7 @@ const reject = (socket: Duplex, status: number, text: string): void => {
 
 /** The live feed's metrics, registered once per process (the dashboards' name checks build them too). */
 export const liveHubMetrics = (m: ServiceMetrics) => ({
-  delivery: m.histogram("websocket_delivery_seconds", "From a bus event's timestamp to its frame written to a browser's WebSocket"),
+  delivery: m.histogram("websocket_delivery_seconds", "From a bus event's timestamp to its frame written to the last browser's WebSocket (once per event)"),
   connections: m.gauge("websocket_connections", "Browsers connected to this console instance's live feed"),
   disconnects: m.counter("websocket_disconnects_total", "Live-feed sockets closed, by why", ["reason"]),
   eventsTotal: m.counter("live_events_total", "Bus events fanned out to browsers, by topic", ["topic"]),
@@ -140,19 +140,42 @@ export class LiveHub {
 
   /** Frames the event once and writes it to every socket allowed to see its topic. */
   publish(event: ConsoleEvent): void {
-    if (this.clients.size === 0) return;
-    this.eventsTotal.inc({ topic: event.topic });
-    // Serialised and encoded once: each socket then only copies bytes (a text frame, not binary).
-    const frame = Buffer.from(eventFrame(event), "utf8");
+    this.publishAll([event]);
+  }
+
+  /**
+   * Writes the events of one bus read to every socket: one frame per role (what that role may see,
+   * serialised once), one write per socket. The delivery histogram takes each event once, when the
+   * last socket has its frame: the worst browser's wait, not an average over sockets.
+   */
+  publishAll(events: readonly ConsoleEvent[]): void {
+    if (this.clients.size === 0 || events.length === 0) return;
+    for (const event of events) this.eventsTotal.inc({ topic: event.topic });
+    const frames = new Map<Role, Buffer | null>();
+    const frameFor = (role: Role): Buffer | null => {
+      let frame = frames.get(role);
+      if (frame === undefined) {
+        const visible = events.filter((e) => mayReceive(role, e.topic));
+        frame = visible.length === 0 ? null : Buffer.from(eventsFrame(visible), "utf8");
+        frames.set(role, frame);
+      }
+      return frame;
+    };
+    let delivered = false;
     for (const client of this.clients) {
-      if (!mayReceive(client.role, event.topic) || client.ws.readyState !== WebSocket.OPEN) continue;
+      if (client.ws.readyState !== WebSocket.OPEN) continue;
+      const frame = frameFor(client.role);
+      if (frame === null) continue;
       if (client.ws.bufferedAmount > this.o.maxBufferedBytes) {
         this.drop(client, "slow", CLOSE_TOO_SLOW, "too slow: reconnect");
         continue;
       }
       client.ws.send(frame, { binary: false });
-      this.delivery.observe(Math.max(0, this.o.nowMs() - event.tsMs) / 1000);
+      delivered = true;
     }
+    if (!delivered) return;
+    const nowMs = this.o.nowMs();
+    for (const event of events) this.delivery.observe(Math.max(0, nowMs - event.tsMs) / 1000);
   }
 
   /** Drops sockets whose session ended or whose peer stopped answering pings. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { systemClock } from "../../shared/clock.js";
 import { ConsoleEventSchema, MESSAGE_TYPES, checkSchema, makeEnvelope, type Envelope, type MessageType } from "../../shared/contracts/index.js";
 import { SAMPLE_PAYLOADS } from "../../shared/contracts/samples.js";
-import { LIVE_MESSAGE_TYPES, TOPIC_MIN_ROLE, eventFrame, mayReceive, toConsoleEvent } from "./live-events.js";
+import { LIVE_MESSAGE_TYPES, TOPIC_MIN_ROLE, eventFrame, eventsFrame, mayReceive, toConsoleEvent } from "./live-events.js";
 
 const envelopeOf = (type: MessageType): Envelope => makeEnvelope(type, SAMPLE_PAYLOADS[type] as never, { source: "execution", clock: systemClock }) as Envelope;
 
@@ -36,5 +36,11 @@ describe("live events", () => {
   it("frame an event once as JSON", () => {
     const event = toConsoleEvent(envelopeOf("signal"));
     expect(JSON.parse(eventFrame(event!))).toEqual({ kind: "event", event });
+  });
+
+  it("frame one event as an event, several as one events frame in their order", () => {
+    const [a, b] = [toConsoleEvent(envelopeOf("signal"))!, toConsoleEvent(envelopeOf("decision"))!];
+    expect(JSON.parse(eventsFrame([a]))).toEqual({ kind: "event", event: a });
+    expect(JSON.parse(eventsFrame([a, b]))).toEqual({ kind: "events", events: [a, b] });
   });
 });

@@ -119,3 +119,10 @@ export const toConsoleEvent = (e: Envelope): ConsoleEvent | null => {
 
 /** The frame every permitted socket receives: serialised once per event, whatever the audience. */
 export const eventFrame = (event: ConsoleEvent): string => JSON.stringify({ kind: "event", event });
+
+/**
+ * The frame for the events one read of the bus brought: one event as an `event` frame, several as one
+ * `events` frame (in bus order). Under load a read brings many, and one frame per socket instead of one
+ * per event is what keeps the fan-out's cost (a TLS record and a write per socket) from growing with the rate.
+ */
+export const eventsFrame = (events: readonly ConsoleEvent[]): string => (events.length === 1 ? eventFrame(events[0] as ConsoleEvent) : JSON.stringify({ kind: "events", events }));

@@ -65,6 +65,7 @@ const connectLive = (onEvent, onReconnect) => {
     ws.addEventListener("message", (m) => {
       const msg = JSON.parse(m.data);
       if (msg.kind === "event") onEvent(msg.event);
+      else if (msg.kind === "events") msg.events.forEach(onEvent);
     });
     ws.addEventListener("close", (e) => {
       if (e.code === 4001) {

@@ -26,6 +26,8 @@ interface Frame {
 interface Client {
   readonly ws: WebSocket;
   readonly frames: Frame[];
+  /** The kind of every WebSocket frame as it arrived (before an `events` frame is read as its events). */
+  readonly rawKinds: string[];
   readonly closed: Promise<{ code: number; reason: string }>;
   waitFor(predicate: (f: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
 }
@@ -34,19 +36,26 @@ const connect = (session: Session | null, headers: Record<string, string> = {}):
   new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${world.running.port}/api/live`, { headers: { ...(session ? { cookie: session.cookie } : {}), ...headers } });
     const frames: Frame[] = [];
+    const rawKinds: string[] = [];
     const waiters: Array<{ predicate: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
     const closed = new Promise<{ code: number; reason: string }>((done) => ws.on("close", (code, reason) => done({ code, reason: reason.toString() })));
     ws.on("message", (data) => {
-      const frame = JSON.parse(data.toString()) as Frame;
-      frames.push(frame);
-      for (const w of [...waiters]) if (w.predicate(frame)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(frame);
+      // A frame of several events (one bus read) is read as the events it carries, as the page does.
+      const parsed = JSON.parse(data.toString()) as Frame & { events?: ConsoleEvent[] };
+      rawKinds.push(parsed.kind);
+      const arrived: Frame[] = parsed.kind === "events" ? (parsed.events ?? []).map((event) => ({ kind: "event", event })) : [parsed];
+      for (const frame of arrived) {
+        frames.push(frame);
+        for (const w of [...waiters]) if (w.predicate(frame)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(frame);
+        }
       }
     });
     const client: Client = {
       ws,
       frames,
+      rawKinds,
       closed,
       waitFor: (predicate, timeoutMs = 5_000) =>
         new Promise((res, rej) => {
@@ -125,7 +134,8 @@ describe("the live feed", () => {
       const frame = await c.waitFor((f) => f.event?.source?.messageId === envelope.id);
       expect(frame.event).toMatchObject({ topic: "position", title: "BTCUSDT long 0.5 (50.50 USD)", symbol: "BTCUSDT", data: { qty: 0.5 } });
     }
-    expect(await deliveries()).toBe(before + 2);
+    // Once per event (when the last socket has it), not once per socket.
+    expect(await deliveries()).toBe(before + 1);
     a.ws.close();
     v.ws.close();
   });
@@ -140,6 +150,26 @@ describe("the live feed", () => {
     await v.waitFor((f) => f.event?.title === "marker");
     expect(a.frames.some((f) => f.event?.topic === "audit")).toBe(true);
     expect(v.frames.some((f) => f.event?.topic === "audit")).toBe(false);
+    a.ws.close();
+    v.ws.close();
+  });
+
+  it("sends the events of one bus read to each socket in one frame, with only what its role may see", async () => {
+    const a = await connect(admin);
+    const v = await connect(viewer);
+    await Promise.all([a.waitFor((f) => f.kind === "hello"), v.waitFor((f) => f.kind === "hello")]);
+    world.parts.hub.publishAll([consoleEvent("system", "first"), consoleEvent("audit", "someone did something"), consoleEvent("system", "second")]);
+    await a.waitFor((f) => f.event?.title === "second");
+    await v.waitFor((f) => f.event?.title === "second");
+    expect(a.rawKinds).toEqual(["hello", "events"]);
+    expect(a.frames.slice(1).map((f) => f.event?.title)).toEqual(["first", "someone did something", "second"]);
+    expect(v.rawKinds).toEqual(["hello", "events"]);
+    expect(v.frames.slice(1).map((f) => f.event?.title)).toEqual(["first", "second"]);
+    world.parts.hub.publishAll([consoleEvent("audit", "admins only")]);
+    world.parts.hub.publish(consoleEvent("system", "marker"));
+    await Promise.all([a.waitFor((f) => f.event?.title === "marker"), v.waitFor((f) => f.event?.title === "marker")]);
+    expect(v.frames.some((f) => f.event?.title === "admins only")).toBe(false);
+    expect(a.rawKinds.slice(2)).toEqual(["event", "event"]);
     a.ws.close();
     v.ws.close();
   });
