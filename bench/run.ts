@@ -26,6 +26,7 @@ interface Options {
   readonly only: readonly PathId[];
   readonly ownStack: boolean;
   readonly keepStack: boolean;
+  readonly consoleFirstAdmin: boolean;
   readonly consoleUser?: string;
   readonly consolePasswordFile?: string;
   readonly out: string;
@@ -53,6 +54,7 @@ const program = new Command()
   .option("--own-stack", "start a stack of its own (scratch folder, free offset ports) and stop it afterwards", false)
   .option("--keep-stack", "with --own-stack: leave it running and print how to stop it", false)
   .option("--seconds <n>", "how long each signal load and the console load run (full mode)", positiveSeconds, 10)
+  .option("--console-first-admin", "console path on a fresh stack the bench did not start: enroll its first admin (bench-admin) with the setup code", false)
   .option("--console-user <username>", "console path on a stack the bench did not start: an admin (with a second factor) who invites the bench's viewer; the code comes from TITAN_OTP")
   .option("--console-password-file <file>", "that admin's password (mode 0600)")
   .option("--out <dir>", "where results.json and latency.svg go", join(REPO_DIR, "build", "bench"))
@@ -140,7 +142,7 @@ const main = async (o: Options): Promise<number> => {
 
     if (stack && wants("console")) {
       progress.line("console", "enrolling a viewer of the bench's own and opening its sockets");
-      const row = await measureConsoleDelivery(stack, { quick: o.quick, seconds: o.seconds, login: { ownStack: own !== undefined, ...(o.consoleUser ? { adminUser: o.consoleUser } : {}), ...(o.consolePasswordFile ? { adminPasswordFile: o.consolePasswordFile } : {}) }, log: (line) => progress.line("console", line) });
+      const row = await measureConsoleDelivery(stack, { quick: o.quick, seconds: o.seconds, login: { enrollFirstAdmin: own !== undefined || o.consoleFirstAdmin, ...(o.consoleUser ? { adminUser: o.consoleUser } : {}), ...(o.consolePasswordFile ? { adminPasswordFile: o.consolePasswordFile } : {}) }, log: (line) => progress.line("console", line) });
       progress.line("console", row.notes[0] ?? row.status);
       rows.push(row);
     }
