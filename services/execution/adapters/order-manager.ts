@@ -53,11 +53,35 @@ interface Lane {
 
 const laneOf = (symbol: string, reduceOnly: boolean): Lane => ({ symbol, exclusive: reduceOnly });
 
+/** The row intake has just inserted for a pending command, as findCommand would read it back. */
+const freshCommandRow = (command: OrderCommand, symbol: string, plan: OrderPlan, receivedAtMs: number): CommandRow => ({
+  commandId: command.commandId,
+  clientOrderId: command.clientOrderId,
+  symbol,
+  status: "pending",
+  plan,
+  command,
+  submitAttempts: 0,
+  lastAttemptAtMs: null,
+  venueOrderId: null,
+  commandTsMs: command.tsMs,
+  receivedAtMs,
+  ackedAtMs: null,
+  firstFillAtMs: null,
+  refusalReason: null,
+  refusalDetail: null,
+});
+
 interface Scheduled {
   readonly commandId: string;
   readonly lane: Lane;
   notBeforeMs: number;
   failures: number;
+  /**
+   * The row as intake committed it, for the first try only: nothing but this process has touched it
+   * since (the attempt's conditional update still checks it is pending), so it is not read back.
+   */
+  fresh: CommandRow | null;
 }
 
 export class OrderManager {
@@ -111,7 +135,8 @@ export class OrderManager {
       return;
     }
     await insertCommand(tx, { command, messageId: envelope.id, symbol, status: "pending", plan: result.plan, receivedAtMs: nowMs });
-    onCommit(tx, () => this.enqueue(command.commandId, laneOf(symbol, command.reduceOnly)));
+    const fresh = freshCommandRow(command, symbol, result.plan, nowMs);
+    onCommit(tx, () => this.enqueue(command.commandId, laneOf(symbol, command.reduceOnly), 0, fresh));
   }
 
   private async plan(command: OrderCommand, nowMs: number): Promise<PreTradeResult> {
@@ -148,11 +173,11 @@ export class OrderManager {
     await publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: command.clientOrderId });
   }
 
-  private enqueue(commandId: string, lane: Lane, delayMs = 0): void {
+  private enqueue(commandId: string, lane: Lane, delayMs = 0, fresh: CommandRow | null = null): void {
     const existing = this.queue.get(commandId);
     const notBeforeMs = this.o.clock.nowMs() + delayMs;
     if (existing) existing.notBeforeMs = Math.min(existing.notBeforeMs, notBeforeMs);
-    else this.queue.set(commandId, { commandId, lane, notBeforeMs, failures: 0 });
+    else this.queue.set(commandId, { commandId, lane, notBeforeMs, failures: 0, fresh });
     this.signal();
   }
 
@@ -202,7 +227,9 @@ export class OrderManager {
   /** One try at one command; what comes of it reschedules or forgets it. */
   private async step(due: Scheduled): Promise<void> {
     try {
-      const retryInMs = await this.process(due.commandId);
+      const fresh = due.fresh;
+      due.fresh = null;
+      const retryInMs = await this.process(due.commandId, fresh);
       if (retryInMs === null) this.queue.delete(due.commandId);
       else {
         due.failures += 1;
@@ -233,8 +260,8 @@ export class OrderManager {
   }
 
   /** One step for one command: null when it is settled, else the delay before the next try. */
-  private async process(commandId: string): Promise<number | null> {
-    const row = await findCommand(this.o.db, commandId, "");
+  private async process(commandId: string, fresh: CommandRow | null = null): Promise<number | null> {
+    const row = fresh ?? (await findCommand(this.o.db, commandId, ""));
     if (!row || row.status !== "pending") return null;
     const backoff = Math.min(10_000, 100 * 2 ** Math.min((this.queue.get(commandId)?.failures ?? 0) + 1, 7));
     if (row.submitAttempts > 0 && !this.refusedUnprocessed.delete(commandId)) {
