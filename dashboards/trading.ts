@@ -1,6 +1,6 @@
 // Trading: equity and PnL, risk against the circuit breaker's limits, allocation by phase, positions,
-// and the trading state with its causes. Breaker limits are the brain's parameters (defaults unless the
-// caller passes the deployed ones).
+// and the trading state with its causes and the dependencies whose loss restricts it. Breaker limits
+// are the brain's parameters (defaults unless the caller passes the deployed ones).
 import { DEFAULT_BRAIN_PARAMETERS, type BrainParameters } from "../services/brain/domain/brain-parameters.js";
 import { ALERT_THRESHOLDS, KPIS, promDuration } from "../ops/index.js";
 import { duration, percent } from "./lib/format.js";
@@ -179,7 +179,7 @@ const stateRow: RowSpec = {
       showName: true,
       thresholds: [{ value: null, color: COLORS.warn }],
       noValue: "no cause in force",
-      width: 12,
+      width: 8,
       height: 4,
     },
     {
@@ -191,7 +191,20 @@ const stateRow: RowSpec = {
       showName: true,
       thresholds: [{ value: null, color: COLORS.warn }],
       noValue: "no cause in force",
-      width: 12,
+      width: 8,
+      height: 4,
+    },
+    {
+      kind: "stat",
+      title: "Dependencies lost (execution)",
+      description:
+        "Each dependency whose loss makes execution restrict trading now: postgres (HALTED), redis or venue (REDUCING). It clears by itself once the dependency answers again and a reconciliation came out clean. The brain's own dependency cause shows as dependency-unavailable among its causes.",
+      unit: "none",
+      targets: [{ expr: "titan_execution_dependency_unavailable_state == 1", legend: "{{dependency}}", instant: true }],
+      showName: true,
+      thresholds: [{ value: null, color: COLORS.bad }],
+      noValue: "every dependency answers",
+      width: 8,
       height: 4,
     },
   ],

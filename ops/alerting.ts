@@ -63,6 +63,17 @@ export const ALERT_THRESHOLDS = {
     value: 26 * HOUR_SECONDS, forSeconds: 5 * MINUTE_SECONDS,
     provenance: decision("AI Quant runs nightly (a 24 h schedule: PM2 cron locally, the CronJob in Kubernetes); 2 h more lets one run start late or take long before a ticket is raised. The seed names no number (issue 9)"),
   },
+  /**
+   * Trading restricted fail-closed because something it depends on is gone: the brain's or execution's
+   * `dependency-unavailable` cause (PostgreSQL, Redis, the venue) or execution's dead-man switch on the
+   * brain's heartbeat. The value is the 0/1 cause gauge in force.
+   */
+  tradingRestrictedByDependency: {
+    value: 1, forSeconds: MINUTE_SECONDS,
+    provenance: decision(
+      "The seed names no alert for trading restricted by a lost dependency; it is the state change Circuit Breaker Activated pages for, with another cause. A blip (one refused venue call, a Redis restart) clears by itself within seconds, so it waits the minute Database Failure and System Down wait",
+    ),
+  },
   /** A KPI alert waits this long before firing so a single slow scrape does not page. */
   kpiBreachForSeconds: { value: 0, forSeconds: 5 * MINUTE_SECONDS, provenance: decision(FOR_REASON) },
 } as const satisfies Record<string, AlertThreshold>;

@@ -3,7 +3,6 @@
 // effect in memory at once — fail-closed even when PostgreSQL is the thing that is gone — and is then
 // persisted, published and audited in one transaction; a failed write is retried on the next tick.
 
-import { TRADING_STATE_CAUSES } from "../../shared/contracts/index.js";
 import type { Logger } from "pino";
 import { appendAudit, type AuditActor, type AuditTransaction } from "../../shared/audit/index.js";
 import { publishInTransaction } from "../../shared/bus.js";
@@ -12,7 +11,6 @@ import type { TradingState, TradingStateCause } from "../../shared/contracts/ind
 import type { Database, Queryable } from "../../shared/db/database.js";
 import {
   EMPTY_MODEL,
-  STATE_VALUE,
   acceptBrainState,
   clearCause,
   enforcedView,
@@ -26,7 +24,7 @@ import {
   type TradingStateModel,
 } from "../domain/trading-state.js";
 import { onCommit } from "../../shared/db/database.js";
-import type { ExecutionMetrics } from "./execution-metrics.js";
+import { observeEnforcedView, type ExecutionMetrics } from "./execution-metrics.js";
 import { getMeta, loadCauses, replaceCauses, setMeta } from "./store.js";
 
 export const EXECUTION_PRINCIPAL = { kind: "service", id: "execution" } as const;
@@ -196,10 +194,6 @@ export class TradingStateKeeper {
   }
 
   private updateMetrics(): void {
-    const view = this.view();
-    this.o.metrics.tradingState.set(STATE_VALUE[view.state]);
-    // Every known cause has a series: 1 while in force, 0 otherwise.
-    const active = new Set([...view.own, ...view.brain].map((c) => c.cause));
-    for (const cause of new Set<string>([...TRADING_STATE_CAUSES, ...active])) this.o.metrics.tradingCauseState.set({ cause }, active.has(cause as never) ? 1 : 0);
+    observeEnforcedView(this.o.metrics, this.view());
   }
 }

@@ -1,13 +1,15 @@
 // One fault, run the same way for every dependency: settle, break it, time how long until execution
 // and the brain report the fail-closed state, keep signals coming while it is broken (none may become an
-// order, and both must hold their state), bring it back, time how long until each reports ACTIVE again
-// by itself, and prove it with a fresh signal that reaches the venue. The figures are collected for the
-// test's report.
+// order, and both must hold their state) until the alerts for it fire in Prometheus, bring it back, time
+// how long until each reports ACTIVE again by itself and the alerts resolve, and prove it with a fresh
+// signal that reaches the venue. The figures are collected for the test's report.
 import { expect } from "vitest";
 import { clientOrderIdFor } from "../../../services/brain/domain/index.js";
 import { parseEnvelope, streamOf } from "../../../services/shared/contracts/index.js";
 import { waitFor } from "../../../scripts/lib/local-servers.js";
 import { shadowPositionMap, simPositionMap } from "../execution/harness.js";
+import type { AlertWatch, ExpectedAlert } from "./alert-watch.js";
+import { alertFigures, type FaultFigures } from "./figures.js";
 import type { TradingStateName } from "./service-process.js";
 import { sendSignal, signalAt, type FaultWorld } from "./world.js";
 
@@ -29,30 +31,11 @@ export interface FaultScenario {
    * it sees itself (PostgreSQL, Redis), ACTIVE for one only execution sees, `unreachable` when it was killed.
    */
   readonly brain: BrainExpectation;
+  /** The alerts that must fire while the fault lasts and resolve once it is over (one is enough to page). */
+  readonly alerts: readonly ExpectedAlert[];
 }
 
 export type BrainExpectation = { readonly state: "ACTIVE" | "unreachable" } | { readonly state: "REDUCING" | "HALTED"; readonly dependency: "postgres" | "redis" };
-
-export interface FaultFigures {
-  readonly fault: string;
-  readonly degradedState: string;
-  /** The fault's command issued → execution reports the fail-closed state (null: execution itself was killed). */
-  readonly haltMs: number | null;
-  /** Dependency back → execution reports ACTIVE again. */
-  readonly resumeMs: number;
-  /** Dependency back → a fresh signal's order reached the venue. */
-  readonly firstOrderMs: number | null;
-  readonly signalsWhileDegraded: number;
-  /** What became of those signals, e.g. `approved→refused:trading-state×5`. */
-  readonly signalOutcomes: string;
-  readonly ordersWhileDegraded: number;
-  /** The states the brain reported while degraded (`unreachable` while it did not answer). */
-  readonly brainWhileDegraded: string;
-  /** The fault's command issued → the brain reports its own cause (null: it has none for this fault). */
-  readonly brainReportMs: number | null;
-  /** Dependency back → the brain's cause cleared (null: it had none). */
-  readonly brainClearMs: number | null;
-}
 
 /** Every signal this run put on the bus: the final check finds a decision for each (no message lost). */
 export const sentSignalIds: string[] = [];
@@ -60,7 +43,10 @@ export const sentSignalIds: string[] = [];
 /** How long one fault may take to show, and to clear: generous bounds for a busy shared machine. */
 const HALT_WITHIN_MS = 30_000;
 const RESUME_WITHIN_MS = 90_000;
-/** How long signals keep arriving while the dependency is gone. */
+/** How long an alert may take to fire (its `for` is capped in the test rendering) and to resolve. */
+const ALERT_FIRE_WITHIN_MS = 30_000;
+const ALERT_RESOLVE_WITHIN_MS = 30_000;
+/** How long signals keep arriving while the dependency is gone, at least (and until its alerts fire). */
 const HOLD_MS = 2_000;
 const SIGNAL_EVERY_MS = 250;
 
@@ -82,7 +68,11 @@ export async function signalToOrder(world: FaultWorld, timeoutMs = 30_000): Prom
     return true;
   }, timeoutMs, "the bus to take a signal");
   const linkId = clientOrderIdFor(signalId);
-  await waitFor(async () => ((world.sim.state().ordersPerOrderLinkId as Record<string, number>)[linkId] ?? 0) > 0, timeoutMs, `signal ${signalId}'s order at the venue`);
+  try {
+    await waitFor(async () => ((world.sim.state().ordersPerOrderLinkId as Record<string, number>)[linkId] ?? 0) > 0, timeoutMs, `signal ${signalId}'s order at the venue`);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; what became of it: ${await signalOutcomes(world, [signalId]).catch((e: Error) => `unknown (${e.message})`)}`, { cause: err });
+  }
   return linkId;
 }
 
@@ -142,6 +132,15 @@ async function brainReport(world: FaultWorld): Promise<string> {
 const expectedBrainReport = (e: BrainExpectation): string => (e.state === "REDUCING" || e.state === "HALTED" ? `${e.state} (dependency-unavailable)` : e.state);
 
 export async function runFault(world: FaultWorld, scenario: FaultScenario): Promise<FaultFigures> {
+  const watch = world.monitoring.watch(scenario.alerts);
+  try {
+    return await runWatchedFault(world, scenario, watch);
+  } finally {
+    await watch.stop();
+  }
+}
+
+async function runWatchedFault(world: FaultWorld, scenario: FaultScenario, watch: AlertWatch): Promise<FaultFigures> {
   const execution = world.services.execution;
   const brainExpected = expectedBrainReport(scenario.brain);
   const brainRestricted = scenario.brain.state === "REDUCING" || scenario.brain.state === "HALTED";
@@ -149,6 +148,7 @@ export async function runFault(world: FaultWorld, scenario: FaultScenario): Prom
   await waitFor(async () => (await execution.tradingState()) === "ACTIVE" && (await positionsAgree(world)), 30_000, "ACTIVE trading and positions matching the venue before the fault");
   const before = await keptState(world);
   const shadowBefore = await shadowPositionMap(world.db);
+  await watch.quiet(ALERT_RESOLVE_WITHIN_MS);
 
   // Timed from the command: the brain may see Redis go before the command returns (it waits for the exit).
   const injectedAt = Date.now();
@@ -164,11 +164,12 @@ export async function runFault(world: FaultWorld, scenario: FaultScenario): Prom
   // Without PostgreSQL the bus still works: the brain's heartbeat carries its HALTED state to whoever listens.
   if (scenario.brain.state === "HALTED") await waitFor(async () => (await latestBrainBeatState(world)) === "HALTED", HALT_WITHIN_MS, "a brain heartbeat saying HALTED");
 
-  // Signals keep coming while the dependency is gone; the state must hold and no order may leave.
+  // Signals keep coming while the dependency is gone, until its alerts fire; the state must hold and no order may leave.
   const degradedSignals: string[] = [];
   const brainStates = new Set<string>();
   const holdUntil = Date.now() + HOLD_MS;
-  while (Date.now() < holdUntil) {
+  const alertsBy = injectedAt + ALERT_FIRE_WITHIN_MS;
+  while (Date.now() < holdUntil || (!watch.allFired() && Date.now() < alertsBy)) {
     const signal = signalAt(world);
     if (await sendSignal(world, signal)) {
       sentSignalIds.push(signal.signalId);
@@ -180,11 +181,14 @@ export async function runFault(world: FaultWorld, scenario: FaultScenario): Prom
     expect(brainNow, `${scenario.name}: what the brain reported while degraded`).toBe(brainExpected);
     await sleep(SIGNAL_EVERY_MS);
   }
+  // Fired while the fault lasted (or the reason it did not, with what Prometheus had active).
+  const alertsFired = await watch.firing(injectedAt, 0);
   const restoreFrom = Date.now();
   const ordersWhileDegraded = world.gateway.ordersBetween(injectedAt, restoreFrom).length;
 
   await scenario.restore(world);
   const restoredAt = Date.now();
+  watch.restored(restoredAt);
   const [resumeMs, brainClearMs] = await Promise.all([
     elapsedUntil(restoredAt, "execution to report ACTIVE again", async () => (await execution.tradingState()) === "ACTIVE" && (await execution.causes()).length === 0, RESUME_WITHIN_MS),
     brainRestricted ? elapsedUntil(restoredAt, "the brain to report ACTIVE again", async () => (await brainReport(world)) === "ACTIVE", RESUME_WITHIN_MS) : null,
@@ -211,6 +215,7 @@ export async function runFault(world: FaultWorld, scenario: FaultScenario): Prom
   for (const s of Object.values(world.services)) expect(s.unexpectedExits, `${s.service} exited on its own`).toEqual([]);
 
   expect(ordersWhileDegraded, `${scenario.name}: orders sent while degraded`).toBe(0);
+  const alertsResolved = await watch.resolved(ALERT_RESOLVE_WITHIN_MS);
   return {
     fault: scenario.name,
     degradedState: scenario.degraded ? `${scenario.degraded.state} (${scenario.degraded.cause})` : "process gone",
@@ -223,6 +228,7 @@ export async function runFault(world: FaultWorld, scenario: FaultScenario): Prom
     brainWhileDegraded: [...brainStates].join("/"),
     brainReportMs,
     brainClearMs,
+    alerts: alertFigures(alertsFired, alertsResolved),
   };
 }
 
@@ -288,33 +294,3 @@ export async function signalOutcomes(world: FaultWorld, signalIds: readonly stri
   );
   return rows.map((r) => `${r.what}×${r.n}`).join(" ") || "—";
 }
-
-export const formatFigures = (figures: readonly FaultFigures[]): string => {
-  const seconds = (ms: number | null): string => (ms === null ? "—" : `${(ms / 1000).toFixed(2)} s`);
-  const header = [
-    "fault",
-    "execution while degraded",
-    "brain reported",
-    "time to halt",
-    "brain to report",
-    "time to resume",
-    "brain to clear",
-    "first order after",
-    "orders while degraded",
-    "signals sent while degraded → outcome",
-  ];
-  const rows = figures.map((f) => [
-    f.fault,
-    f.degradedState,
-    f.brainWhileDegraded,
-    seconds(f.haltMs),
-    seconds(f.brainReportMs),
-    seconds(f.resumeMs),
-    seconds(f.brainClearMs),
-    seconds(f.firstOrderMs),
-    String(f.ordersWhileDegraded),
-    `${f.signalsWhileDegraded}: ${f.signalOutcomes}`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ")).join("\n");
-};

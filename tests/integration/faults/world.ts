@@ -1,7 +1,8 @@
 // The fault tests' world: a PostgreSQL cluster and a Redis of their own (stopping the shared ones would
-// break every other test file), the Bybit simulator behind a gateway that can fail, and brain, execution
+// break every other test file), the Bybit simulator behind a gateway that can fail, brain, execution
 // and scavenger as child processes on fixed ports, with every interval that decides how fast a fault is
-// seen set low. Signals go on the bus as the scavenger's relay would put them.
+// seen set low, and a Prometheus with the PostgreSQL and Redis exporters evaluating the alert rules over
+// all of it. Signals go on the bus as the scavenger's relay would put them.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import { encodeEntryFields } from "../../../services/shared/messaging/index.js";
 import { startBybitSimulator, type BybitSimulator } from "../../../tools/bybit-simulator/index.js";
 import { killLeftoverChildren } from "../../support/child-process.js";
 import { serviceEnv } from "../../support/service-env.js";
+import { Monitoring } from "./monitoring.js";
 import { ServiceProcess } from "./service-process.js";
 import { VenueGateway } from "./venue-gateway.js";
 
@@ -46,6 +48,8 @@ export interface FaultWorld {
   readonly db: pg.Pool;
   /** The test's own client on the services' Redis. */
   readonly bus: Redis;
+  /** Prometheus and the exporters, with the catalogue's rules (every `for` capped: see monitoring.ts). */
+  readonly monitoring: Monitoring;
   stopPostgres(): void;
   startPostgres(): Promise<void>;
   stopRedis(): Promise<void>;
@@ -106,6 +110,14 @@ export async function startFaultWorld(label: string): Promise<FaultWorld> {
   const services = {} as Record<TradingService, ServiceProcess>;
   for (const service of ["brain", "execution", "scavenger"] as const) services[service] = new ServiceProcess(service, await getPort(), envs[service]);
 
+  // The exporter connects as the superuser over loopback, without TLS, as the world's cluster listens.
+  const monitoring = await Monitoring.start({
+    dir,
+    services: Object.fromEntries(Object.values(services).map((s) => [s.service, s.port])),
+    postgresUrl: `${postgres.url("postgres")}?sslmode=disable`,
+    redisUrl: redis.url,
+  });
+
   const db = new pg.Pool({ connectionString: postgres.url(DATABASE), max: 3, connectionTimeoutMillis: 2_000 });
   db.on("error", () => undefined); // idle connections die with the server during the PostgreSQL fault
   const bus = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 });
@@ -118,6 +130,7 @@ export async function startFaultWorld(label: string): Promise<FaultWorld> {
     services,
     db,
     bus,
+    monitoring,
     stopPostgres: () => stopPostgres(pgDir, "immediate"),
     startPostgres: async () => void (await startPostgres({ dataDir: pgDir, port: pgPort, durable: true })),
     stopRedis: () => stopRedis(redisDir),
@@ -128,6 +141,7 @@ export async function startFaultWorld(label: string): Promise<FaultWorld> {
     close: async () => {
       for (const s of Object.values(services)) await s.terminate();
       killLeftoverChildren();
+      await monitoring.close();
       bus.disconnect();
       await db.end().catch(() => undefined);
       await gateway.stop();
