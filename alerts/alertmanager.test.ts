@@ -25,7 +25,7 @@ describe("amtool check-config", () => {
   it("accepts the local configuration (receivers without integrations)", () => {
     const res = amtool(["check-config", local]);
     expect(res.ok, res.output).toBe(true);
-    expect(res.output).toMatch(/4 inhibit rules/);
+    expect(res.output).toMatch(/7 inhibit rules/);
     expect(res.output).toMatch(/4 receivers/);
   });
 

@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { ESCALATION, KPIS, SEVERITIES, promDuration } from "../ops/index.js";
 import { KPI_ALERTS } from "./groups/kpis.js";
 import { SERVICE_ALERTS } from "./groups/services.js";
+import { TRADING_ALERTS } from "./groups/trading.js";
 import { WATCHDOG_ALERT } from "./groups/watchdog.js";
 
 export const RECEIVERS = { pager: "pager", ticket: "ticket", digest: "daily-digest", deadMan: "dead-man" } as const;
@@ -94,6 +95,17 @@ export const alertmanagerConfig = (opts: AlertmanagerOptions = {}): Record<strin
       },
       // PostgreSQL down explains every service's failing and slow statements.
       { source_matchers: [`alertname="${SERVICE_ALERTS.databaseDown}"`], target_matchers: [`alertname=~"${anyOf([SERVICE_ALERTS.serviceDatabaseErrors, KPI_ALERTS.databaseQueryTimeAboveKpi])}"`] },
+      // A store that is down explains trading held back for it: the store's own alert pages, once.
+      {
+        source_matchers: [`alertname="${SERVICE_ALERTS.databaseDown}"`],
+        target_matchers: [`alertname=~"${anyOf([TRADING_ALERTS.brainDependencyUnavailable, TRADING_ALERTS.executionDependencyUnavailable])}"`, 'dependency=~"postgres|"'],
+      },
+      {
+        source_matchers: [`alertname="${SERVICE_ALERTS.redisDown}"`],
+        target_matchers: [`alertname=~"${anyOf([TRADING_ALERTS.brainDependencyUnavailable, TRADING_ALERTS.executionDependencyUnavailable])}"`, 'dependency=~"redis|"'],
+      },
+      // The brain not running explains execution missing its heartbeat.
+      { source_matchers: [`alertname=~"${anyOf(SERVICE_ABSENT_ALERTS)}"`, 'service="brain"'], target_matchers: [`alertname="${TRADING_ALERTS.brainHeartbeatMissing}"`] },
       // Above the 200 ms warning, the 100 ms KPI breach says nothing new.
       { source_matchers: [`alertname="${KPI_ALERTS.signalLatencyHigh}"`], target_matchers: [`alertname="${KPI_ALERTS.signalLatencyAboveKpi}"`], equal: ["service"] },
     ],

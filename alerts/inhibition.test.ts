@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderAlertmanagerConfig } from "./alertmanager.js";
 import { KPI_ALERTS } from "./groups/kpis.js";
 import { SERVICE_ALERTS } from "./groups/services.js";
+import { TRADING_ALERTS } from "./groups/trading.js";
 
 let dir: string;
 let url: string;
@@ -59,6 +60,14 @@ const stateOf = async (labels: Record<string, string>): Promise<string> => {
   return found.status.inhibitedBy.length > 0 ? "inhibited" : found.status.state;
 };
 
+/** Ends alerts an earlier case left firing (an alert whose endsAt has passed no longer inhibits). */
+const resolve = async (alerts: Array<Record<string, string>>): Promise<void> => {
+  const nowIso = new Date().toISOString();
+  const body = alerts.map((labels) => ({ labels, annotations: { summary: "test" }, startsAt: nowIso, endsAt: nowIso }));
+  const res = await fetch(`${url}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect(res.status, await res.text()).toBe(200);
+};
+
 const alert = (alertname: string, severity: string, extra: Record<string, string> = {}): Record<string, string> => ({ alertname, severity, ...extra });
 
 describe("inhibition in a running Alertmanager", () => {
@@ -84,6 +93,36 @@ describe("inhibition in a running Alertmanager", () => {
     expect(await stateOf(errors)).toBe("inhibited");
     expect(await stateOf(slow)).toBe("inhibited");
     expect(await stateOf(db)).toBe("active");
+  });
+
+  it("silences trading held back for PostgreSQL or Redis while that store's own alert fires, and not for another dependency", async () => {
+    // The first case's execution outage would silence every execution alert here.
+    await resolve([SERVICE_ALERTS.serviceDown, SERVICE_ALERTS.serviceTargetMissing].map((name) => alert(name, "critical", { service: "execution", job: "execution" })));
+    const db = alert(SERVICE_ALERTS.databaseDown, "critical", { instance: "127.0.0.1:9187", job: "postgres" });
+    const executionPg = alert(TRADING_ALERTS.executionDependencyUnavailable, "critical", { service: "execution", dependency: "postgres" });
+    const executionVenue = alert(TRADING_ALERTS.executionDependencyUnavailable, "critical", { service: "execution", dependency: "venue" });
+    const brain = alert(TRADING_ALERTS.brainDependencyUnavailable, "critical", { service: "brain" });
+    await post([db, executionPg, executionVenue, brain]);
+    expect(await stateOf(executionPg)).toBe("inhibited");
+    expect(await stateOf(brain)).toBe("inhibited");
+    expect(await stateOf(executionVenue)).toBe("active");
+    expect(await stateOf(db)).toBe("active");
+
+    const redis = alert(SERVICE_ALERTS.redisDown, "critical", { instance: "127.0.0.1:9121", job: "redis" });
+    const executionRedis = alert(TRADING_ALERTS.executionDependencyUnavailable, "critical", { service: "execution", dependency: "redis" });
+    await post([redis, executionRedis]);
+    expect(await stateOf(executionRedis)).toBe("inhibited");
+    expect(await stateOf(redis)).toBe("active");
+  });
+
+  it("silences execution's missing-heartbeat alert while the brain is down", async () => {
+    const heartbeat = alert(TRADING_ALERTS.brainHeartbeatMissing, "critical", { service: "execution" });
+    await post([heartbeat]);
+    expect(await stateOf(heartbeat)).toBe("active");
+    const down = alert(SERVICE_ALERTS.serviceDown, "critical", { service: "brain", job: "brain" });
+    await post([down]);
+    expect(await stateOf(heartbeat)).toBe("inhibited");
+    await resolve([down]); // the later cases have brain alerts of their own
   });
 
   it("silences the 100 ms KPI breach while the 200 ms warning fires, and a warning under a critical of the same name", async () => {
