@@ -103,6 +103,17 @@ export class PaperLedger {
     return change;
   }
 
+  /**
+   * Takes back a change whose save failed, so the next save carries it: its orders unless a newer
+   * version of them changed since, its fills ahead of the newer ones.
+   */
+  returnChange(change: PaperBooksChange): void {
+    const newer = this.changedOrders;
+    this.changedOrders = new Map(change.orders.map((o) => [o.orderId, o]));
+    for (const [orderId, order] of newer) this.changedOrders.set(orderId, order);
+    this.newFills = [...change.fills, ...this.newFills];
+  }
+
   private index(order: Order): void {
     this.orders.delete(order.orderId);
     this.orders.set(order.orderId, order);

@@ -2,6 +2,9 @@
 // the market data feed — market, limit, post-only and reduce-only orders, attached stops, partial fills,
 // maker/taker fees and slippage. It is an exchange, so it keeps its own books: every change that touches
 // an order, fill or position is saved before it is reported, and a restart resumes from the saved books.
+// Saves are group-committed: each call changes the books in memory at once (in call order) and waits
+// for the save that carries its change; calls made while a save is in flight share the next one, so
+// the venue's throughput is not one call per database round trip.
 
 import type { Clock } from "../../../shared/clock.js";
 import type { MarketTicker, MarketTrade } from "../../../shared/contracts/index.js";
@@ -47,7 +50,9 @@ export class PaperVenue implements Venue {
   readonly resendSafetyMs = 0;
   private books!: PaperLedger;
   private listener: VenueListener | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** The save in flight, and the one that will carry the changes made meanwhile. */
+  private saving: Promise<void> | null = null;
+  private nextSave: Promise<void> | null = null;
   private readonly keep: number;
 
   constructor(private readonly opts: PaperVenueOptions) {
@@ -68,7 +73,7 @@ export class PaperVenue implements Venue {
   }
 
   async stop(): Promise<void> {
-    await this.chain.catch(() => undefined);
+    await (this.nextSave ?? this.saving)?.catch(() => undefined);
     this.listener = null;
   }
 
@@ -77,18 +82,16 @@ export class PaperVenue implements Venue {
   }
 
   /** Market data in: trades match resting orders and fire stops; tickers move the touch. */
-  feed(events: readonly PaperMarketEvent[]): Promise<void> {
-    return this.serial(async () => {
-      let changed = false;
-      for (const event of events) {
-        const input = this.marketInput(event);
-        if (!input) continue;
-        const result = step(this.books.engine, input);
-        if (result.error) continue;
-        changed = this.absorb(result) || changed;
-      }
-      if (changed) await this.persistAndReport();
-    });
+  async feed(events: readonly PaperMarketEvent[]): Promise<void> {
+    let changed = false;
+    for (const event of events) {
+      const input = this.marketInput(event);
+      if (!input) continue;
+      const result = step(this.books.engine, input);
+      if (result.error) continue;
+      changed = this.absorb(result) || changed;
+    }
+    if (changed) await this.persistAndReport();
   }
 
   private pendingReports: { orders: VenueOrder[]; fills: VenueFill[] } = { orders: [], fills: [] };
@@ -127,24 +130,49 @@ export class PaperVenue implements Venue {
     return changed;
   }
 
-  private async persistAndReport(): Promise<void> {
-    await this.opts.store.save(this.books.takeChange());
-    const { orders, fills } = this.pendingReports;
-    this.pendingReports = { orders: [], fills: [] };
-    const listener = this.listener;
-    // Reported after the caller's answer, as a venue's stream would be.
-    if (listener) {
-      setImmediate(() => {
-        if (orders.length > 0) listener.onOrders(orders);
-        if (fills.length > 0) listener.onFills(fills);
-      });
-    }
+  /** Resolves once every change made so far is saved; its reports then go to the listener. */
+  private persistAndReport(): Promise<void> {
+    if (this.nextSave) return this.nextSave;
+    if (!this.saving) return this.startSave();
+    const next = this.saving.catch(() => undefined).then(() => {
+      this.nextSave = null;
+      return this.startSave();
+    });
+    this.nextSave = next;
+    return next;
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+  private startSave(): Promise<void> {
+    const change = this.books.takeChange();
+    const reports = this.pendingReports;
+    this.pendingReports = { orders: [], fills: [] };
+    const save = this.opts.store.save(change).then(
+      () => {
+        const listener = this.listener;
+        // Reported after the callers' answers, as a venue's stream would be.
+        if (listener) {
+          setImmediate(() => {
+            if (reports.orders.length > 0) listener.onOrders(reports.orders);
+            if (reports.fills.length > 0) listener.onFills(reports.fills);
+          });
+        }
+      },
+      (err: unknown) => {
+        // Nothing of it is lost: the next save carries it, and its reports wait for that save.
+        this.books.returnChange(change);
+        this.pendingReports = { orders: [...reports.orders, ...this.pendingReports.orders], fills: [...reports.fills, ...this.pendingReports.fills] };
+        throw err;
+      },
+    );
+    // For ordering only (never rejects): the next save starts after this one, whatever came of it.
+    const tracked: Promise<void> = save.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      if (this.saving === tracked) this.saving = null;
+    });
+    this.saving = tracked;
+    return save;
   }
 
   private apply(input: EngineInput): StepResult {
@@ -153,41 +181,39 @@ export class PaperVenue implements Venue {
     return result;
   }
 
-  createOrder(order: OrderRequest): Promise<{ venueOrderId: string }> {
-    return this.serial(async () => {
-      if (!this.books.engine.instruments[order.symbol]) throw new VenueError("refused", "unknown-symbol", `symbol ${order.symbol} is not listed on the paper venue`);
-      if (this.books.hasClientOrderId(order.clientOrderId)) {
-        throw new VenueError("duplicate", "duplicate-order-id", `an order with client id ${order.clientOrderId} exists`);
-      }
-      this.books.orderSeq += 1;
-      const venueOrderId = `paper-${this.books.orderSeq}`;
-      const result = this.apply({
-        kind: "place",
-        tsMs: this.opts.clock.nowMs(),
-        request: {
-          orderId: venueOrderId,
-          clientOrderId: order.clientOrderId,
-          symbol: order.symbol,
-          side: order.side,
-          type: order.orderType,
-          qty: order.qty,
-          limitPriceUsd: order.limitPriceUsd,
-          timeInForce: order.orderType === "market" ? "IOC" : "GTC",
-          reduceOnly: order.reduceOnly,
-          stopLossPriceUsd: order.stopLossPriceUsd,
-          takeProfitPriceUsd: order.takeProfitPriceUsd,
-        },
-      });
-      const placed = result.events.find((e) => e.kind === "order" && e.order.orderId === venueOrderId);
-      if (placed?.kind === "order" && placed.order.status === "rejected" && placed.order.rejectReason !== "post-only-would-take") {
-        // Refused outright, as Bybit refuses the create call: nothing rests, nothing is reported.
-        await this.opts.store.save(this.books.takeChange()); // the order id is used up; the books are as they were
-        throw new VenueError("refused", placed.order.rejectReason ?? "rejected", `paper venue refused ${order.clientOrderId}: ${placed.order.rejectReason}`);
-      }
-      this.absorb(result);
-      await this.persistAndReport();
-      return { venueOrderId };
+  async createOrder(order: OrderRequest): Promise<{ venueOrderId: string }> {
+    if (!this.books.engine.instruments[order.symbol]) throw new VenueError("refused", "unknown-symbol", `symbol ${order.symbol} is not listed on the paper venue`);
+    if (this.books.hasClientOrderId(order.clientOrderId)) {
+      throw new VenueError("duplicate", "duplicate-order-id", `an order with client id ${order.clientOrderId} exists`);
+    }
+    this.books.orderSeq += 1;
+    const venueOrderId = `paper-${this.books.orderSeq}`;
+    const result = this.apply({
+      kind: "place",
+      tsMs: this.opts.clock.nowMs(),
+      request: {
+        orderId: venueOrderId,
+        clientOrderId: order.clientOrderId,
+        symbol: order.symbol,
+        side: order.side,
+        type: order.orderType,
+        qty: order.qty,
+        limitPriceUsd: order.limitPriceUsd,
+        timeInForce: order.orderType === "market" ? "IOC" : "GTC",
+        reduceOnly: order.reduceOnly,
+        stopLossPriceUsd: order.stopLossPriceUsd,
+        takeProfitPriceUsd: order.takeProfitPriceUsd,
+      },
     });
+    const placed = result.events.find((e) => e.kind === "order" && e.order.orderId === venueOrderId);
+    if (placed?.kind === "order" && placed.order.status === "rejected" && placed.order.rejectReason !== "post-only-would-take") {
+      // Refused outright, as Bybit refuses the create call: nothing rests, nothing is reported.
+      await this.opts.store.save(this.books.takeChange()); // the order id is used up; the books are as they were
+      throw new VenueError("refused", placed.order.rejectReason ?? "rejected", `paper venue refused ${order.clientOrderId}: ${placed.order.rejectReason}`);
+    }
+    this.absorb(result);
+    await this.persistAndReport();
+    return { venueOrderId };
   }
 
   async findOrder(symbol: string, clientOrderId: string): Promise<VenueOrder | null> {
@@ -195,22 +221,18 @@ export class PaperVenue implements Venue {
     return latest ? venueOrderFromEngine(latest) : null;
   }
 
-  cancelOrder(symbol: string, ids: { venueOrderId?: string; clientOrderId?: string }): Promise<void> {
-    return this.serial(async () => {
-      const order = Object.values(this.books.engine.openOrders).find(
-        (o) => o.symbol === symbol && ((ids.venueOrderId && o.orderId === ids.venueOrderId) || (ids.clientOrderId && o.clientOrderId === ids.clientOrderId)),
-      );
-      if (!order) return; // finished already: what a cancel wants
-      this.absorb(this.apply({ kind: "cancel", tsMs: this.opts.clock.nowMs(), orderId: order.orderId }));
-      await this.persistAndReport();
-    });
+  async cancelOrder(symbol: string, ids: { venueOrderId?: string; clientOrderId?: string }): Promise<void> {
+    const order = Object.values(this.books.engine.openOrders).find(
+      (o) => o.symbol === symbol && ((ids.venueOrderId && o.orderId === ids.venueOrderId) || (ids.clientOrderId && o.clientOrderId === ids.clientOrderId)),
+    );
+    if (!order) return; // finished already: what a cancel wants
+    this.absorb(this.apply({ kind: "cancel", tsMs: this.opts.clock.nowMs(), orderId: order.orderId }));
+    await this.persistAndReport();
   }
 
-  cancelAllOrders(symbol?: string): Promise<void> {
-    return this.serial(async () => {
-      this.absorb(this.apply({ kind: "cancel-all", tsMs: this.opts.clock.nowMs(), ...(symbol ? { symbol } : {}) }));
-      await this.persistAndReport();
-    });
+  async cancelAllOrders(symbol?: string): Promise<void> {
+    this.absorb(this.apply({ kind: "cancel-all", tsMs: this.opts.clock.nowMs(), ...(symbol ? { symbol } : {}) }));
+    await this.persistAndReport();
   }
 
   async openOrders(): Promise<VenueOrder[]> {
@@ -240,23 +262,19 @@ export class PaperVenue implements Venue {
     return { symbol, lastPriceUsd: market.lastPriceUsd, bidPriceUsd: market.bidPriceUsd, askPriceUsd: market.askPriceUsd, markPriceUsd: market.lastPriceUsd, tsMs: market.tsMs };
   }
 
-  setLeverage(symbol: string, leverage: number): Promise<void> {
-    return this.serial(async () => {
-      if (this.books.engine.positions[symbol]?.leverage === leverage) return;
-      this.absorb(this.apply({ kind: "set-leverage", tsMs: this.opts.clock.nowMs(), symbol, leverage }));
-      await this.persistAndReport();
-    });
+  async setLeverage(symbol: string, leverage: number): Promise<void> {
+    if (this.books.engine.positions[symbol]?.leverage === leverage) return;
+    this.absorb(this.apply({ kind: "set-leverage", tsMs: this.opts.clock.nowMs(), symbol, leverage }));
+    await this.persistAndReport();
   }
 
   /** Simulated: funds leave (or join) the trading wallet; the spot side is not modelled. */
-  transfer(request: TransferRequest): Promise<{ reference: string }> {
-    return this.serial(async () => {
-      if (request.fromAccount === request.toAccount) throw new VenueError("refused", "same-account", "a transfer needs two different accounts");
-      const amountUsd = request.fromAccount === "futures" ? -request.amount : request.amount;
-      this.absorb(this.apply({ kind: "adjust-balance", tsMs: this.opts.clock.nowMs(), amountUsd }));
-      await this.persistAndReport();
-      return { reference: `paper-transfer-${request.transferId}` };
-    });
+  async transfer(request: TransferRequest): Promise<{ reference: string }> {
+    if (request.fromAccount === request.toAccount) throw new VenueError("refused", "same-account", "a transfer needs two different accounts");
+    const amountUsd = request.fromAccount === "futures" ? -request.amount : request.amount;
+    this.absorb(this.apply({ kind: "adjust-balance", tsMs: this.opts.clock.nowMs(), amountUsd }));
+    await this.persistAndReport();
+    return { reference: `paper-transfer-${request.transferId}` };
   }
 }
 
