@@ -48,8 +48,8 @@ const caFile = join(caDir, "ca.crt");
 const backupDir = join(stateDir, "backups");
 const port = (base) => String(base + portOffset);
 const roleOf = (service) => `titan_${service.replace(/-/g, "_")}`;
+// Every listener of the stack, the monitoring daemons included, serves HTTPS (TLS 1.3) only.
 const own = (base) => `https://127.0.0.1:${port(base)}`;
-const local = (base) => `http://127.0.0.1:${port(base)}`;
 
 /** What every process of the stack shares: its state folder, log level and trust in the stack's CA. */
 function baseEnv() {
@@ -96,14 +96,14 @@ function stackEnv(name) {
       TITAN_EXECUTION_URL: own(SERVICE_PORTS.execution),
       TITAN_SCAVENGER_URL: own(SERVICE_PORTS.scavenger),
       TITAN_QUANT_URL: own(STACK_PORTS.aiQuantApi),
-      TITAN_ALERTMANAGER_URL: local(STACK_PORTS.alertmanager),
-      TITAN_PROMETHEUS_URL: local(STACK_PORTS.prometheus),
+      TITAN_ALERTMANAGER_URL: own(STACK_PORTS.alertmanager),
+      TITAN_PROMETHEUS_URL: own(STACK_PORTS.prometheus),
       TITAN_BOOTSTRAP_TOKEN_FILE: join(secretsDir, "bootstrap-admin-token"),
     });
   }
   if (service === "ai-quant") env.TITAN_SCAVENGER_URL = own(SERVICE_PORTS.scavenger);
   // The job pushes its metrics (it exits before a scrape); the API process is scraped like a service.
-  if (name === "ai-quant") env.TITAN_PUSHGATEWAY_URL = local(STACK_PORTS.pushgateway);
+  if (name === "ai-quant") env.TITAN_PUSHGATEWAY_URL = own(STACK_PORTS.pushgateway);
   return env;
 }
 

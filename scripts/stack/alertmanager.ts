@@ -5,15 +5,12 @@
 // nowhere: those alerts are visible in the Alertmanager UI and API. Production passes its receivers
 // to the same renderer (infra/).
 import { spawnSync } from "node:child_process";
-import { SECURITY } from "../../ops/index.js";
 import { renderAlertmanagerConfig as renderConfig, type ReceiverIntegrations } from "../../alerts/alertmanager.js";
 import { ALERTMANAGER_WEBHOOK_PATH } from "../../services/console/http/incident-paths.js";
 import { caFiles } from "./ca.js";
 import { stackContext, type StackContext } from "./context.js";
+import { monitoringClientTls } from "./monitoring-tls.js";
 import { secretFiles } from "./secrets.js";
-
-/** Alertmanager's names for TLS versions (Prometheus's common HTTP config). */
-const TLS_VERSION: Readonly<Record<string, string>> = { "TLSv1.2": "TLS12", "TLSv1.3": "TLS13" };
 
 /** The pager's integration: every critical notification, and its resolution, to the console. */
 export const consoleWebhook = (ctx: Pick<StackContext, "layout" | "ports">): ReceiverIntegrations => ({
@@ -24,7 +21,7 @@ export const consoleWebhook = (ctx: Pick<StackContext, "layout" | "ports">): Rec
       send_resolved: true,
       http_config: {
         authorization: { type: "Bearer", credentials_file: secretFiles(ctx.layout.secretsDir).alertmanagerWebhookToken },
-        tls_config: { ca_file: caFiles(ctx.layout.caDir).caCert, min_version: TLS_VERSION[SECURITY.minimumTlsVersion.value] },
+        tls_config: monitoringClientTls(caFiles(ctx.layout.caDir).caCert),
       },
     },
   ],

@@ -1,12 +1,13 @@
 // The stack's own certificate authority (openssl): a CA created on first start, a server certificate
 // for localhost/127.0.0.1 signed by it, which NGINX serves over TLS 1.3, and one certificate per
-// component that listens behind it (each service, PostgreSQL, Redis). Clients trust `ca.crt`
+// component that listens behind it (each service, PostgreSQL, Redis, each monitoring daemon). Clients trust `ca.crt`
 // (titanctl, NGINX, Prometheus, the services, tests, a browser after importing it) instead of
 // skipping verification.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SERVICE_NAMES } from "../../ops/services.js";
+import { MONITORING_DAEMONS } from "./monitoring-tls.js";
 
 export interface CertificateAuthority {
   readonly caCert: string;
@@ -49,7 +50,7 @@ export interface LeafFiles {
   readonly key: string;
 }
 
-/** Where the certificate of one component (a service, PostgreSQL, Redis) lives: `<caDir>/<name>.crt|.key`. */
+/** Where the certificate of one component (a service, PostgreSQL, Redis, a monitoring daemon) lives: `<caDir>/<name>.crt|.key`. */
 export const leafFiles = (caDir: string, name: string): LeafFiles => {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`certificate name must be lower-case letters, digits and hyphens: ${name}`);
   return { cert: join(caDir, `${name}.crt`), key: join(caDir, `${name}.key`) };
@@ -125,10 +126,10 @@ export const ensureCertificateAuthority = (caDir: string): { files: CertificateA
 };
 
 /**
- * Every listener of the stack behind NGINX with a certificate of its own: the services, the AI Quant
- * API and the backup scheduler (named as their PM2 apps), PostgreSQL, Redis.
+ * Every listener of the stack besides NGINX with a certificate of its own: the services, the AI Quant
+ * API and the backup scheduler (named as their PM2 apps), PostgreSQL, Redis and the monitoring daemons.
  */
-export const STACK_CERTIFICATE_NAMES: readonly string[] = [...SERVICE_NAMES, "ai-quant-api", "backup", "postgres", "redis"];
+export const STACK_CERTIFICATE_NAMES: readonly string[] = [...SERVICE_NAMES, "ai-quant-api", "backup", "postgres", "redis", ...MONITORING_DAEMONS];
 
 /** Issues what is missing or expiring; running services pick up a renewed certificate by themselves. */
 export const ensureStackCertificates = (caDir: string): { issued: string[] } => ({

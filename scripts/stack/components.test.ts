@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stackComponents, statusTargets } from "./components.js";
+import { daemonUrl, stackComponents, statusTargets } from "./components.js";
 import { stackPorts } from "./ports.js";
 import { stackLayout } from "./state.js";
 
@@ -42,6 +42,23 @@ describe("the stack catalogue", () => {
       expect(components.find((c) => c.name === service)?.healthUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/health\/ready$/);
     }
     expect(components.find((c) => c.name === "redis")?.url).toBe("rediss://127.0.0.1:56379");
+  });
+
+  it("reaches every monitoring daemon over HTTPS only, in the catalogue and in titanctl's targets", () => {
+    const daemons = components.filter((c) => c.kind === "monitoring");
+    expect(daemons.map((c) => [c.name, c.url, c.healthUrl])).toEqual([
+      ["prometheus", "https://127.0.0.1:9090/", "https://127.0.0.1:9090/-/ready"],
+      ["alertmanager", "https://127.0.0.1:9093/", "https://127.0.0.1:9093/-/ready"],
+      ["pushgateway", "https://127.0.0.1:9091/", "https://127.0.0.1:9091/-/ready"],
+      ["node-exporter", "https://127.0.0.1:9100/", "https://127.0.0.1:9100/metrics"],
+      ["postgres-exporter", "https://127.0.0.1:9187/", "https://127.0.0.1:9187/metrics"],
+      ["redis-exporter", "https://127.0.0.1:9121/", "https://127.0.0.1:9121/metrics"],
+    ]);
+    expect(daemonUrl(stackPorts(1000), "prometheus", "/api/v1/targets")).toBe("https://127.0.0.1:10090/api/v1/targets");
+    const targets = statusTargets(layout, stackPorts());
+    expect(targets.filter((t) => daemons.some((d) => d.name === t.name)).map((t) => t.url)).toEqual(daemons.map((d) => d.healthUrl));
+    // No component of the stack is reached over plain HTTP.
+    expect([...components.flatMap((c) => [c.url, c.healthUrl]), ...targets.map((t) => t.url)].filter((u) => u?.startsWith("http:"))).toEqual([]);
   });
 
   it("gives titanctl a login as a service role (password from its file) and each service's readiness", () => {

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { SERVICES } from "../../ops/services.js";
 import { caFiles } from "./ca.js";
 import { httpProbe, postgresProbe, redisProbe, type Verdict } from "./health.js";
-import type { StackPorts } from "./ports.js";
+import type { MonitoringDaemon } from "./monitoring-tls.js";
+import type { PortName, StackPorts } from "./ports.js";
 import { QUANT_API_PREFIX } from "./nginx.js";
 import { secretFiles } from "./secrets.js";
 import type { ManifestComponent, StackLayout, StatusTarget } from "./state.js";
@@ -20,6 +21,7 @@ export interface Component extends ManifestComponent {
   probe?(timeoutMs: number): Promise<Verdict>;
 }
 
+/** The monitoring daemons, HTTPS only (monitoring-tls.ts): where each listens and answers readiness. */
 const DAEMONS = [
   { name: "prometheus", port: "prometheus", health: "/-/ready" },
   { name: "alertmanager", port: "alertmanager", health: "/-/ready" },
@@ -27,9 +29,18 @@ const DAEMONS = [
   { name: "node-exporter", port: "nodeExporter", health: "/metrics" },
   { name: "postgres-exporter", port: "postgresExporter", health: "/metrics" },
   { name: "redis-exporter", port: "redisExporter", health: "/metrics" },
-] as const;
+] as const satisfies ReadonlyArray<{ name: MonitoringDaemon; port: PortName; health: string }>;
 
 export type DaemonName = (typeof DAEMONS)[number]["name"];
+
+/** A monitoring daemon's own URL (TLS 1.3, its certificate from the stack's CA), as clients and probes reach it. */
+export const daemonUrl = (ports: StackPorts, name: DaemonName, path = "/"): string => {
+  const daemon = DAEMONS.find((d) => d.name === name);
+  if (!daemon) throw new Error(`no monitoring daemon named ${name}`);
+  return `https://127.0.0.1:${ports[daemon.port]}${path}`;
+};
+
+const daemonHealthUrl = (ports: StackPorts, d: (typeof DAEMONS)[number]): string => daemonUrl(ports, d.name, d.health);
 
 export const daemonPidFile = (layout: StackLayout, name: DaemonName): string => join(layout.runDir, `${name}.pid`);
 export const logFileOf = (layout: StackLayout, name: string): string => join(layout.logsDir, `${name}.log`);
@@ -88,16 +99,16 @@ export const stackComponents = (layout: StackLayout, ports: StackPorts, pm2Ids: 
       probe: (timeoutMs) => redisProbe(redisUrl, { timeoutMs, caFile: ca.caCert }),
     },
     ...DAEMONS.map((d): Component => {
-      const healthUrl = `http://127.0.0.1:${ports[d.port]}${d.health}`;
+      const healthUrl = daemonHealthUrl(ports, d);
       return {
         name: d.name,
         kind: "monitoring",
-        url: `http://127.0.0.1:${ports[d.port]}/`,
+        url: daemonUrl(ports, d.name),
         port: ports[d.port],
         pidFile: daemonPidFile(layout, d.name),
         logFile: logFileOf(layout, d.name),
         healthUrl,
-        probe: http(healthUrl),
+        probe: http(healthUrl, ca.caCert),
       };
     }),
     {
@@ -144,7 +155,7 @@ export const statusTargets = (layout: StackLayout, ports: StackPorts): StatusTar
   { name: "nginx", kind: "http", url: `https://127.0.0.1:${ports.nginxHttps}/healthz`, critical: true },
   ...HTTP_SERVICES.map((service): StatusTarget => ({ name: service, kind: "http", url: serviceHealthUrl(ports, service), critical: SERVICES[service].criticality === "critical" })),
   ...HTTP_APPS.map((a): StatusTarget => ({ name: a.name, kind: "http", url: serviceHealthUrl(ports, a.name), critical: a.critical })),
-  ...DAEMONS.map((d): StatusTarget => ({ name: d.name, kind: "http", url: `http://127.0.0.1:${ports[d.port]}${d.health}`, critical: false })),
+  ...DAEMONS.map((d): StatusTarget => ({ name: d.name, kind: "http", url: daemonHealthUrl(ports, d), critical: false })),
 ];
 
 /** The last lines of a log (stack frames left out), for the message naming a component that did not become healthy. */

@@ -120,13 +120,13 @@ describe("ecosystem.config.cjs under the local stack", () => {
     }
   });
 
-  it("tells the console where the AI Quant API, Alertmanager and Prometheus answer, moved with the offset", () => {
+  it("tells the console where the AI Quant API, Alertmanager and Prometheus answer (HTTPS, trusted through NODE_EXTRA_CA_CERTS), moved with the offset", () => {
     for (const offset of [0, 1000]) {
       const ports = stackPorts(offset);
       expect(apps(offset).get("console")!.env).toMatchObject({
         TITAN_QUANT_URL: `https://127.0.0.1:${ports.aiQuantApi}`,
-        TITAN_ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}`,
-        TITAN_PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
+        TITAN_ALERTMANAGER_URL: `https://127.0.0.1:${ports.alertmanager}`,
+        TITAN_PROMETHEUS_URL: `https://127.0.0.1:${ports.prometheus}`,
       });
     }
   });
@@ -134,7 +134,7 @@ describe("ecosystem.config.cjs under the local stack", () => {
   it("gives the bootstrap token file to the console only and the Pushgateway to ai-quant only", () => {
     const all = apps(1000);
     expect(all.get("console")!.env.TITAN_BOOTSTRAP_TOKEN_FILE).toBe(`${stateDir}/secrets/bootstrap-admin-token`);
-    expect(all.get("ai-quant")!.env.TITAN_PUSHGATEWAY_URL).toBe(`http://127.0.0.1:${stackPorts(1000).pushgateway}`);
+    expect(all.get("ai-quant")!.env.TITAN_PUSHGATEWAY_URL).toBe(`https://127.0.0.1:${stackPorts(1000).pushgateway}`);
     expect([...all.values()].filter((a) => a.env.TITAN_BOOTSTRAP_TOKEN_FILE).map((a) => a.name)).toEqual(["console"]);
     expect([...all.values()].filter((a) => a.env.TITAN_PUSHGATEWAY_URL).map((a) => a.name)).toEqual(["ai-quant"]);
     expect(all.get("ai-quant")!.env.TITAN_HTTP_PORT).toBeUndefined();

@@ -5,6 +5,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { SECURITY } from "../../ops/security.js";
 import { redisTlsOptions } from "../lib/local-servers.js";
 
 export interface Verdict {
@@ -22,7 +23,8 @@ export const httpProbe = (url: string, opts: { timeoutMs: number; caFile?: strin
         method: "GET",
         timeout: opts.timeoutMs,
         agent: false,
-        ...(target.protocol === "https:" && opts.caFile ? { ca: readFileSync(opts.caFile), servername: "localhost" } : {}),
+        // The stack's CA, and ops/'s TLS floor: a listener that only offers less is not healthy.
+        ...(target.protocol === "https:" && opts.caFile ? { ca: readFileSync(opts.caFile), servername: "localhost", minVersion: SECURITY.minimumTlsVersion.value } : {}),
       },
       (res) => {
         res.resume();

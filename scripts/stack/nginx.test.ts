@@ -19,7 +19,8 @@ describe("the NGINX entry point config", () => {
     expect(config).not.toMatch(/TLSv1(\.[012])?[;\s]/);
     expect(directives("ssl_certificate")).toEqual([paths.serverCert]);
     expect(directives("ssl_certificate_key")).toEqual([paths.serverKey]);
-    expect(directives("listen")).toEqual(["127.0.0.1:8080", "127.0.0.1:8443 ssl"]);
+    // One listener, HTTPS: no plain-HTTP port, not even a redirecting one.
+    expect(directives("listen")).toEqual(["127.0.0.1:8443 ssl"]);
   });
 
   it("reaches every service over TLS 1.3 only, verifying its certificate against the stack's CA", () => {
@@ -31,10 +32,6 @@ describe("the NGINX entry point config", () => {
       expect(block).toContain("proxy_ssl_name localhost;");
     }
     expect(config).not.toMatch(/proxy_pass http:\/\//);
-  });
-
-  it("redirects plain HTTP to HTTPS on the entry port with 301", () => {
-    expect(config).toContain("return 301 https://$host:8443$request_uri;");
   });
 
   it("routes each service API under its prefix to that service, stripping the prefix", () => {
@@ -86,7 +83,6 @@ describe("the NGINX entry point config", () => {
   it("follows the port offset everywhere", () => {
     const moved = renderNginxConfig({ ports: stackPorts(1000), paths });
     expect(moved).toContain("listen 127.0.0.1:9443 ssl;");
-    expect(moved).toContain("return 301 https://$host:9443$request_uri;");
     expect(moved).toContain("server 127.0.0.1:4100;");
   });
 });

@@ -1,4 +1,4 @@
-// NGINX, the single entry point of the local stack: TLS 1.3 only with the stack CA's server
+// NGINX, the single entry point of the local stack: TLS 1.3 only (no plain-HTTP port) with the stack CA's server
 // certificate, the console at `/`, each service's API under its prefix (prefix stripped), and
 // nothing of /metrics (Prometheus scrapes the services directly on loopback). Behind it, the services
 // are reached over TLS 1.3 as well, their certificates verified.
@@ -113,12 +113,7 @@ ${TEMP_KINDS.map((k) => `  ${k}_temp_path ${join(files.tempDir, k)};`).join("\n"
 
 ${upstreams}
 
-  server {
-    listen 127.0.0.1:${ports.nginxHttp};
-    server_name localhost;
-    return 301 https://$host:${ports.nginxHttps}$request_uri;
-  }
-
+  # HTTPS only: no plain-HTTP listener, not even one that redirects (TLS 1.3 on every listener).
   server {
     listen 127.0.0.1:${ports.nginxHttps} ssl;
     server_name localhost;

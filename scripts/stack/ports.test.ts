@@ -14,7 +14,6 @@ describe("stack ports", () => {
       postgresExporter: 9187,
       redisExporter: 9121,
       nginxHttps: 8443,
-      nginxHttp: 8080,
       brain: 3100,
       execution: 3002,
       console: 3001,

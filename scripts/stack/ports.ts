@@ -18,7 +18,6 @@ export const BASE_PORTS = {
   postgresExporter: 9187,
   redisExporter: 9121,
   nginxHttps: 8443,
-  nginxHttp: 8080,
   brain: servicePort("brain"),
   execution: servicePort("execution"),
   console: servicePort("console"),

@@ -27,10 +27,11 @@ describe("the Prometheus config of the local stack", () => {
     expect(jobs.get("backup")?.static_configs).toEqual([{ targets: ["127.0.0.1:3004"] }]);
   });
 
-  it("scrapes the services over TLS 1.3 only, checking their certificates against the stack's CA", () => {
-    for (const service of ["brain", "execution", "console", "scavenger", "ai-quant-api", "backup"]) {
-      expect(jobs.get(service)).toMatchObject({ scheme: "https", tls_config: { ca_file: "/state/ca/ca.crt", min_version: "TLS13" } });
-      expect(jobs.get(service)?.tls_config?.insecure_skip_verify).toBeUndefined();
+  it("scrapes every target (services, exporters, itself, Alertmanager, the Pushgateway) over TLS 1.3 only, checking certificates against the stack's CA", () => {
+    expect(jobs.size).toBe(12);
+    for (const [job, scrape] of jobs) {
+      expect(scrape, job).toMatchObject({ scheme: "https", tls_config: { ca_file: "/state/ca/ca.crt", min_version: "TLS13" } });
+      expect(scrape.tls_config?.insecure_skip_verify, job).toBeUndefined();
     }
   });
 
@@ -46,9 +47,9 @@ describe("the Prometheus config of the local stack", () => {
     expect(jobs.size).toBe(12);
   });
 
-  it("loads rendered alert rules by glob and alerts the local Alertmanager", () => {
+  it("loads rendered alert rules by glob and alerts the local Alertmanager over TLS 1.3", () => {
     expect(config.rule_files).toEqual(["/repo/alerts/rendered/*.yml", "/repo/alerts/rendered/*.yaml"]);
-    expect(config.alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ["127.0.0.1:9093"] }] }] });
+    expect(config.alerting).toEqual({ alertmanagers: [{ scheme: "https", tls_config: { ca_file: "/state/ca/ca.crt", min_version: "TLS13" }, static_configs: [{ targets: ["127.0.0.1:9093"] }] }] });
   });
 
   it("follows the port offset", () => {

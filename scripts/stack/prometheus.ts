@@ -1,10 +1,11 @@
-// Prometheus of the local stack: scrapes every service (over TLS 1.3) and exporter on loopback, loads the alert
-// rules rendered by alerts/ (a glob, so an empty or missing folder is fine) and sends alerts to the
-// local Alertmanager. Written as JSON, which is valid YAML for Prometheus and trivial to test.
+// Prometheus of the local stack: scrapes every service, exporter and itself on loopback, all over TLS
+// 1.3 with certificates checked against the stack's CA, loads the alert rules rendered by alerts/ (a
+// glob, so an empty or missing folder is fine) and sends alerts to the local Alertmanager over TLS 1.3
+// too. Written as JSON, which is valid YAML for Prometheus and trivial to test.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SECURITY } from "../../ops/security.js";
+import { monitoringClientTls } from "./monitoring-tls.js";
 import type { StackPorts } from "./ports.js";
 
 export const SCRAPE_INTERVAL = "15s";
@@ -17,17 +18,15 @@ export interface ScrapeTarget {
   /** Keep the job/instance labels pushed by batch jobs instead of the Pushgateway's own. */
   readonly honorLabels?: boolean;
   readonly labels?: Readonly<Record<string, string>>;
-  /** Scraped over TLS 1.3, the certificate checked against the stack's CA (the services listen with HTTPS only). */
-  readonly https?: boolean;
 }
 
-/** Every scrape target of the local stack, services first. */
+/** Every scrape target of the local stack, services first; every one of them serves HTTPS only. */
 export const scrapeTargets = (ports: StackPorts): ScrapeTarget[] => [
-  ...(["brain", "execution", "console", "scavenger"] as const).map((service) => ({ job: service, port: ports[service], labels: { service }, https: true })),
+  ...(["brain", "execution", "console", "scavenger"] as const).map((service) => ({ job: service, port: ports[service], labels: { service } })),
   // The AI Quant API is the ai-quant service's long-running process (the job itself pushes its metrics).
-  { job: "ai-quant-api", port: ports.aiQuantApi, labels: { service: "ai-quant" }, https: true },
+  { job: "ai-quant-api", port: ports.aiQuantApi, labels: { service: "ai-quant" } },
   // The backup scheduler's own metrics; the backups' titan_backup_* arrive through the Pushgateway.
-  { job: "backup", port: ports.backup, https: true },
+  { job: "backup", port: ports.backup },
   { job: "prometheus", port: ports.prometheus },
   { job: "alertmanager", port: ports.alertmanager },
   { job: "pushgateway", port: ports.pushgateway, honorLabels: true },
@@ -40,22 +39,20 @@ export interface PrometheusConfigOptions {
   readonly ports: StackPorts;
   /** Folders whose *.yml / *.yaml files hold rule groups (`alerts/rendered`). */
   readonly ruleDirs: readonly string[];
-  /** The stack's CA certificate, which signed the services' own certificates. */
+  /** The stack's CA certificate, which signed every scrape target's and Alertmanager's certificate. */
   readonly caFile: string;
 }
 
-/** Prometheus's spelling of ops/ SECURITY.minimumTlsVersion. */
-const PROMETHEUS_TLS_VERSION: Readonly<Record<string, string>> = { "TLSv1.2": "TLS12", "TLSv1.3": "TLS13" };
-
 export const renderPrometheusConfig = (opts: PrometheusConfigOptions): string => {
+  const tls = { scheme: "https", tls_config: monitoringClientTls(opts.caFile) };
   const config = {
     global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: EVALUATION_INTERVAL, external_labels: { stack: "local" } },
     rule_files: opts.ruleDirs.flatMap((dir) => [join(dir, "*.yml"), join(dir, "*.yaml")]),
-    alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${opts.ports.alertmanager}`] }] }] },
+    alerting: { alertmanagers: [{ ...tls, static_configs: [{ targets: [`127.0.0.1:${opts.ports.alertmanager}`] }] }] },
     scrape_configs: scrapeTargets(opts.ports).map((t) => ({
       job_name: t.job,
       ...(t.honorLabels ? { honor_labels: true } : {}),
-      ...(t.https ? { scheme: "https", tls_config: { ca_file: opts.caFile, min_version: PROMETHEUS_TLS_VERSION[SECURITY.minimumTlsVersion.value] } } : {}),
+      ...tls,
       static_configs: [{ targets: [`127.0.0.1:${t.port}`], ...(t.labels ? { labels: t.labels } : {}) }],
     })),
   };

@@ -7,10 +7,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { writeRuleFiles } from "../../alerts/render-rules.js";
 import { checkAlertmanagerConfig, renderAlertmanagerConfig } from "./alertmanager.js";
 import { caFiles, ensureCertificateAuthority, ensureStackCertificates, leafFiles } from "./ca.js";
-import { entryUrl, stackComponents, statusTargets, tailOf, type Component, type DaemonName } from "./components.js";
+import { daemonUrl, entryUrl, stackComponents, statusTargets, tailOf, type Component, type DaemonName } from "./components.js";
 import { requireFreePort, type StackContext } from "./context.js";
 import { alertmanagerConfigFile, daemonSpecs, prometheusConfigFile } from "./daemons.js";
 import { nginxPid, QUANT_API_PREFIX, startNginx, testNginxConfig, writeNginxConfig } from "./nginx.js";
+import { checkWebConfig, renderWebConfig, webConfigFile } from "./monitoring-tls.js";
 import { listPm2, PM2_APP_ENTRIES, PM2_APPS, startApps, type Pm2App } from "./pm2.js";
 import { applyClientAuth, ensurePostgres, ensureStackWalArchiving, provisionStackDatabase } from "./postgres.js";
 import { applyPostgresTls } from "./postgres-tls.js";
@@ -43,12 +44,22 @@ const startDaemon = async (ctx: StackContext, name: DaemonName, port: number, re
   }
   await requireFreePort(name, port);
   const { pid } = ensureDaemon(spec);
-  return `${outdated ? "restarted with new arguments" : "started"} on 127.0.0.1:${port} (pid ${pid})`;
+  return `${outdated ? "restarted with new arguments" : "started"} on https://127.0.0.1:${port} (pid ${pid}, TLS 1.3 only)`;
 };
 
-/** Writes and validates a daemon's configuration; says whether it changed. */
+/**
+ * Writes and validates a daemon's configuration; says whether it changed (then a running Prometheus or
+ * Alertmanager is reloaded). The web configuration (HTTPS only) is read anew on every handshake: a
+ * change to it needs no reload.
+ */
 const configure = (name: DaemonName, ctx: StackContext): boolean => {
   const { layout, ports } = ctx;
+  // redis_exporter takes its certificate by flags (daemons.ts); the others by exporter-toolkit's file.
+  if (name !== "redis-exporter") {
+    const web = webConfigFile(layout.caDir, name);
+    writeIfChanged(web, renderWebConfig(leafFiles(layout.caDir, name)));
+    checkWebConfig(web);
+  }
   if (name === "alertmanager") {
     const file = alertmanagerConfigFile(layout);
     const changed = writeIfChanged(file, renderAlertmanagerConfig());
@@ -224,12 +235,9 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
         };
         const { changed } = writeNginxConfig(opts);
         testNginxConfig(opts);
-        if (nginxPid(layout.nginxDir) === undefined) {
-          await requireFreePort("nginx (https)", ports.nginxHttps);
-          await requireFreePort("nginx (http)", ports.nginxHttp);
-        }
+        if (nginxPid(layout.nginxDir) === undefined) await requireFreePort("nginx (https)", ports.nginxHttps);
         const { pid, started } = startNginx(opts, changed || ca.created.length > 0);
-        return started ? `started on https://localhost:${ports.nginxHttps} (pid ${pid}, TLS 1.3; http ${ports.nginxHttp} redirects)` : `already running (pid ${pid})`;
+        return started ? `started on https://localhost:${ports.nginxHttps} (pid ${pid}, TLS 1.3 only)` : `already running (pid ${pid})`;
       },
       (s) => s,
     );
@@ -281,9 +289,10 @@ export const up = async (ctx: StackContext, progress: Progress, opts: UpOptions)
         `Titan is up: every component healthy after ${seconds} s. Trust ${join(layout.caDir, "ca.crt")} in your browser or client.`,
         `  console        ${entryUrl(ports)}`,
         `  APIs           ${entryUrl(ports, "/api/brain/")}  /api/execution/  /api/scavenger/  ${QUANT_API_PREFIX}`,
-        `  prometheus     http://127.0.0.1:${ports.prometheus}/`,
-        `  alertmanager   http://127.0.0.1:${ports.alertmanager}/`,
-        `  pushgateway    http://127.0.0.1:${ports.pushgateway}/`,
+        `  prometheus     ${daemonUrl(ports, "prometheus")}`,
+        `  alertmanager   ${daemonUrl(ports, "alertmanager")}`,
+        `  pushgateway    ${daemonUrl(ports, "pushgateway")}`,
+        `  promtool, amtool and curl check those certificates with SSL_CERT_FILE=${join(layout.caDir, "ca.crt")} (curl: --cacert)`,
         "  status: npm run status (or npm run stack -- status)    stop: npm stop",
         "",
       ].join("\n"),

@@ -106,7 +106,7 @@ export const runTier = async (deps: RunnerDeps, tier: BackupTier): Promise<RunRe
 export const pushMetrics = async (target: BackupTarget, repo: BackupRepository): Promise<string | undefined> => {
   if (!target.pushgatewayUrl) return undefined;
   try {
-    await pushBackupMetrics(target.pushgatewayUrl, repo.runs());
+    await pushBackupMetrics(target.pushgatewayUrl, repo.runs(), target.caFile ? { caFile: target.caFile } : {});
     return undefined;
   } catch (err) {
     return `metrics not pushed to ${target.pushgatewayUrl}: ${(err as Error).message}`;

@@ -16,8 +16,9 @@ export const CONSOLE_CONFIG_SPEC = [
   urlVar("TITAN_EXECUTION_URL", { description: "Execution's own HTTP address; the console's emergency controls call it on the operator's behalf.", default: local("execution"), schemes: ["http", "https"] }),
   urlVar("TITAN_SCAVENGER_URL", { description: "The scavenger's own HTTP address: traps and parameter versions.", default: local("scavenger"), schemes: ["http", "https"] }),
   urlVar("TITAN_QUANT_URL", { description: "The AI Quant API's HTTP address (proposals); the proposals page says it is not configured when unset.", schemes: ["http", "https"] }),
-  urlVar("TITAN_ALERTMANAGER_URL", { description: "Alertmanager whose alerts the console lists.", default: "http://127.0.0.1:9093", schemes: ["http", "https"] }),
-  urlVar("TITAN_PROMETHEUS_URL", { description: "Prometheus the overview reads each KPI from.", default: "http://127.0.0.1:9090", schemes: ["http", "https"] }),
+  // HTTPS by default, as the local stack serves them (TLS 1.3); their CA is trusted through NODE_EXTRA_CA_CERTS.
+  urlVar("TITAN_ALERTMANAGER_URL", { description: "Alertmanager whose alerts the console lists (https: its CA must be in NODE_EXTRA_CA_CERTS).", default: "https://127.0.0.1:9093", schemes: ["http", "https"] }),
+  urlVar("TITAN_PROMETHEUS_URL", { description: "Prometheus the overview reads each KPI from (https: its CA must be in NODE_EXTRA_CA_CERTS).", default: "https://127.0.0.1:9090", schemes: ["http", "https"] }),
   durationMsVar("TITAN_CONSOLE_SESSION_TTL", { description: "Longest life of a console session, however active.", default: 8 * HOUR_MS, min: 60_000, max: 24 * HOUR_MS }),
   durationMsVar("TITAN_CONSOLE_SESSION_IDLE", { description: "A session unused this long expires.", default: 30 * 60_000, min: 60_000, max: 24 * HOUR_MS }),
   durationMsVar("TITAN_CONSOLE_ENROLLMENT_TTL", { description: "How long an enrollment code (first admin, new user, credential reset) stays usable.", default: 24 * HOUR_MS, min: 60_000, max: 7 * 24 * HOUR_MS }),

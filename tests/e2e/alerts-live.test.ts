@@ -15,10 +15,12 @@ import { latestPrices } from "../../bench/signal/market.js";
 import { benchSignal } from "../../bench/signal/signals.js";
 import { dashboardQueries, metricsReadByDashboards, variableQueries } from "../../dashboards/index.js";
 import { redisTlsOptions } from "../../scripts/lib/local-servers.js";
+import { daemonUrl } from "../../scripts/stack/components.js";
 import { stackContext } from "../../scripts/stack/context.js";
 import { publishSignal } from "../../services/scavenger/adapters/signal-store.js";
 import { systemClock } from "../../services/shared/clock.js";
 import { createDatabase } from "../../services/shared/db/database.js";
+import { send } from "../../services/cli/http-client.js";
 import { pm2Env } from "../../scripts/stack/pm2.js";
 import { stackPorts, type StackPorts } from "../../scripts/stack/ports.js";
 import { isPortFree } from "../../scripts/stack/processes.js";
@@ -53,11 +55,19 @@ const pm2 = (...args: string[]): string => {
   return res.stdout;
 };
 
+/** A GET to one of the stack's monitoring daemons: HTTPS only, TLS 1.3, checked against the stack's CA. */
+const monitoring = (daemon: "prometheus" | "alertmanager", path: string) => send(daemonUrl(ports, daemon, path), { caFile: join(stackDir, "ca", "ca.crt"), timeoutMs: 10_000 });
+
 const prometheus = async <T>(path: string): Promise<T> => {
-  const res = await fetch(`http://127.0.0.1:${ports.prometheus}${path}`);
-  const body = (await res.json()) as { status: string; data: T; error?: string };
+  const body = JSON.parse((await monitoring("prometheus", path)).body) as { status: string; data: T; error?: string };
   if (body.status !== "success") throw new Error(`Prometheus ${path}: ${body.error}`);
   return body.data;
+};
+
+/** The error Prometheus gives for a query, or undefined when it parses and evaluates. */
+const queryError = async (expr: string): Promise<string | undefined> => {
+  const answer = await monitoring("prometheus", `/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return answer.status === 200 ? undefined : (JSON.parse(answer.body) as { error: string }).error;
 };
 
 const query = (promql: string) => prometheus<{ result: unknown[] }>(`/api/v1/query?query=${encodeURIComponent(promql)}`);
@@ -203,8 +213,8 @@ describe("the alert rules in a live Prometheus", () => {
     const queries = [...dashboardQueries().map((q) => ({ where: `${q.dashboardUid} / ${q.panelTitle}`, expr: q.expr })), ...variableQueries().map((v) => ({ where: `${v.dashboardUid} / $${v.variable}`, expr: v.expr }))];
     const bad: string[] = [];
     for (const { where, expr } of queries) {
-      const res = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      if (!res.ok) bad.push(`${where}: ${((await res.json()) as { error: string }).error}`);
+      const error = await queryError(expr);
+      if (error !== undefined) bad.push(`${where}: ${error}`);
     }
     log(`${queries.length} dashboard queries checked`);
     expect(bad).toEqual([]);
@@ -219,8 +229,8 @@ describe("the alert rules in a live Prometheus", () => {
       .flatMap((f) => [...readFileSync(join(dir, f), "utf8").matchAll(/```promql\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split("\n").filter((l) => l.trim() !== "").map((q) => ({ file: f, q }))));
     const bad: string[] = [];
     for (const { file, q } of queries) {
-      const res = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent(q)}`);
-      if (!res.ok) bad.push(`${file}: ${q}: ${((await res.json()) as { error: string }).error}`);
+      const error = await queryError(q);
+      if (error !== undefined) bad.push(`${file}: ${q}: ${error}`);
     }
     log(`${queries.length} runbook queries checked`);
     expect(bad).toEqual([]);
@@ -244,7 +254,7 @@ describe("stopping execution", () => {
     const amS = await waitFor(
       "TitanServiceDown in Alertmanager",
       async () => {
-        const alerts = (await (await fetch(`http://127.0.0.1:${ports.alertmanager}/api/v2/alerts`)).json()) as AmAlert[];
+        const alerts = JSON.parse((await monitoring("alertmanager", "/api/v2/alerts")).body) as AmAlert[];
         inAm = alerts.find((a) => a.labels.alertname === "TitanServiceDown" && a.labels.service === SERVICE);
         return inAm !== undefined;
       },

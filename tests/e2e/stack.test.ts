@@ -6,10 +6,12 @@ import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { daemonUrl } from "../../scripts/stack/components.js";
 import { stackPorts, type StackPorts } from "../../scripts/stack/ports.js";
 import { findStackProcesses, isPortFree } from "../../scripts/stack/processes.js";
 import type { StackManifest } from "../../scripts/stack/state.js";
 import { REPO_DIR } from "../../scripts/stack/state.js";
+import { send } from "../../services/cli/http-client.js";
 import { runCommand } from "../support/child-process.js";
 
 const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
@@ -31,6 +33,9 @@ const get = (path: string): Promise<{ status: number; body: string }> =>
     req.on("error", reject);
     req.end();
   });
+
+/** A GET to one of the stack's monitoring daemons: HTTPS only, TLS 1.3, checked against the stack's CA. */
+const monitoring = (daemon: "prometheus" | "pushgateway", path: string) => send(daemonUrl(ports, daemon, path), { caFile: join(stackDir, "ca", "ca.crt"), timeoutMs: 10_000 });
 
 const allPortsFree = async (candidate: StackPorts): Promise<boolean> => (await Promise.all(Object.values(candidate).map(isPortFree))).every(Boolean);
 
@@ -71,7 +76,7 @@ describe("the local stack", () => {
     expect(firstUp.code, firstUp.output).toBe(0);
     expect(firstUp.output).toMatch(/Titan is up: every component healthy after [\d.]+ s/);
     expect(firstUp.output).toContain(`https://localhost:${ports.nginxHttps}/`);
-    expect(firstUp.output).toContain(`http://127.0.0.1:${ports.prometheus}/`);
+    expect(firstUp.output).toContain(`https://127.0.0.1:${ports.prometheus}/`);
   });
 
   it("records what runs where in stack.json", () => {
@@ -96,7 +101,7 @@ describe("the local stack", () => {
     const deadline = Date.now() + 45_000;
     let health: Record<string, string> = {};
     while (Date.now() < deadline) {
-      const body = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: { job: string }; health: string }> } };
+      const body = JSON.parse((await monitoring("prometheus", "/api/v1/targets")).body) as { data: { activeTargets: Array<{ labels: { job: string }; health: string }> } };
       health = Object.fromEntries(body.data.activeTargets.map((t) => [t.labels.job, t.health]));
       if (Object.keys(health).length === 12 && Object.values(health).every((h) => h === "up")) break;
       await new Promise((r) => setTimeout(r, 1_000));
@@ -134,7 +139,7 @@ describe("the local stack", () => {
     }
     // A fresh stack has no backup yet: every tier is due on the first pass.
     expect(lastPass).toMatchObject({ outcome: "succeeded", ran: ["tradingData", "configuration", "historicalAnalytics", "redis", "compliance"] });
-    const pushed = await (await fetch(`http://127.0.0.1:${ports.pushgateway}/metrics`)).text();
+    const pushed = (await monitoring("pushgateway", "/metrics")).body;
     expect(pushed).toMatch(/titan_backup_runs_total\{[^}]*outcome="succeeded"[^}]*tier="tradingData"[^}]*\} 1/);
   }, 120_000);
 

@@ -1,22 +1,28 @@
-// TLS 1.3 on every listener the local stack puts in front of or behind NGINX, on a stack of its own
-// (scratch state folder, ports offset, as tests/e2e/stack.test.ts): NGINX, each service's own HTTPS
-// listener, PostgreSQL and Redis accept TLS 1.3 with a certificate the stack's CA signed and refuse
-// TLS 1.2; nothing answers in plain text where TLS is promised; NGINX, Prometheus, titanctl and the
-// services themselves (to PostgreSQL) go over verified TLS; a renewed certificate is served without a
-// restart. `TITAN_E2E_SKIP_BUILD=1` reuses a build made just before.
+// TLS 1.3 on every listener the local stack opens, on a stack of its own (scratch state folder, ports
+// offset, as tests/e2e/stack.test.ts): every TCP port a process of the stack listens on (found from the
+// sockets, not from the port table: NGINX, each service's own HTTPS listener, PostgreSQL, Redis,
+// Prometheus, Alertmanager, the Pushgateway and the exporters) accepts TLS 1.3 with a certificate the
+// stack's CA signed, refuses TLS 1.2 and below, and serves nothing in plain text; NGINX, Prometheus
+// (scrapes and alerting), titanctl and the services themselves (to PostgreSQL) go over verified TLS;
+// a renewed certificate is served without a restart. `TITAN_E2E_SKIP_BUILD=1` reuses a build made
+// just before.
 import { X509Certificate } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
+import { createServer as createTlsServer, connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { STACK_CERTIFICATE_NAMES, ensureLeafCertificate } from "../../scripts/stack/ca.js";
+import { daemonUrl } from "../../scripts/stack/components.js";
+import { stackListeners } from "../../scripts/stack/listeners.js";
+import { MONITORING_DAEMONS } from "../../scripts/stack/monitoring-tls.js";
 import { listPm2 } from "../../scripts/stack/pm2.js";
 import { stackPorts, type StackPorts } from "../../scripts/stack/ports.js";
 import { isPortFree } from "../../scripts/stack/processes.js";
 import { REPO_DIR, stackLayout } from "../../scripts/stack/state.js";
+import { send } from "../../services/cli/http-client.js";
 import { runCommand } from "../support/child-process.js";
 
 const TSX = join(REPO_DIR, "node_modules", ".bin", "tsx");
@@ -69,13 +75,27 @@ const postgresHandshake = (opts: ConnectionOptions = {}): Promise<Hello> =>
     socket.on("error", reject);
   });
 
-/** Every TLS listener of the stack, by name, with how to shake hands with it. */
-const listeners = (): Array<[string, (opts?: ConnectionOptions) => Promise<Hello>]> => [
-  ["nginx", (opts) => handshake(ports.nginxHttps, opts)],
-  ...SERVICES.map((service): [string, (opts?: ConnectionOptions) => Promise<Hello>] => [service, (opts) => handshake(ports[service], opts)]),
-  ["redis", (opts) => handshake(ports.redis, opts)],
-  ["postgres", (opts) => postgresHandshake(opts)],
-];
+type Shake = (opts?: ConnectionOptions) => Promise<Hello>;
+
+/** The port table's name for a port, for messages ("prometheus (10090)"). */
+const portName = (port: number): string => `${Object.entries(ports).find(([, p]) => p === port)?.[0] ?? "unknown"} (${port})`;
+
+/**
+ * Every TCP port a process of the stack listens on, with how to shake hands with it: PostgreSQL after
+ * its SSLRequest, everything else directly.
+ */
+const listeners = (): Array<[string, Shake]> =>
+  stackListeners(stackDir).map((l): [string, Shake] => [portName(l.port), l.port === ports.postgres ? (opts) => postgresHandshake(opts) : (opts) => handshake(l.port, opts)]);
+
+/** A client offering TLS 1.0 to 1.2 only (security level 0, or OpenSSL would not offer the old versions at all). */
+const TLS_12_AND_BELOW: ConnectionOptions = { minVersion: "TLSv1", maxVersion: "TLSv1.2", ciphers: "DEFAULT@SECLEVEL=0" };
+
+/** A GET over verified TLS 1.3 to a monitoring daemon (send() insists on TLS 1.3 when given the CA). */
+const monitoring = async <T>(url: string): Promise<T> => {
+  const answer = await send(url, { caFile: join(stackDir, "ca", "ca.crt"), timeoutMs: 5_000 });
+  if (answer.status !== 200) throw new Error(`${url}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
+  return JSON.parse(answer.body) as T;
+};
 
 const httpsGet = (port: number, path: string): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -130,24 +150,45 @@ describe("TLS on the local stack", () => {
   it("comes up with a certificate per listener and every listener healthy over TLS", () => {
     expect(firstUp.output).toMatch(new RegExp(`certificates\\s+issued ${STACK_CERTIFICATE_NAMES.join(", ")}`));
     // Whether the whole stack is healthy is tests/e2e/stack.test.ts's question; here, each listener and what reads them.
-    for (const component of ["postgres", "redis", "nginx", "prometheus", "postgres-exporter", "redis-exporter", ...SERVICES]) {
+    for (const component of ["postgres", "redis", "nginx", ...MONITORING_DAEMONS, ...SERVICES]) {
       expect(firstUp.output, component).toMatch(new RegExp(`\\] ${component}\\s+healthy`));
       expect(firstUp.output, component).not.toMatch(new RegExp(`\\] ${component}\\s+FAILED`));
     }
   });
 
-  it("accepts TLS 1.3 on every listener, with a certificate the stack's CA signed for localhost", async () => {
-    for (const [name, shake] of listeners()) expect((await shake()).protocol, name).toBe("TLSv1.3");
+  it("listens on exactly the ports of its port table, each found from the sockets of its own processes", () => {
+    // The scan below covers what the sockets say; this pins that the discovery sees every listener (and
+    // that a new one is added to ports.ts, where the port offset moves it).
+    expect(stackListeners(stackDir).map((l) => l.port)).toEqual(Object.values(ports).sort((a, b) => a - b));
+    expect(stackListeners(stackDir).filter((l) => l.address !== "127.0.0.1").map((l) => `${portName(l.port)} on ${l.address}`)).toEqual([]);
   });
 
-  it("refuses TLS 1.2 on every listener", async () => {
+  it("accepts TLS 1.3 on every listener, with a certificate the stack's CA signed for localhost", async () => {
+    const scanned = listeners();
+    for (const [name, shake] of scanned) expect((await shake()).protocol, name).toBe("TLSv1.3");
+    log(`TLS 1.3 accepted on ${scanned.length} listeners: ${scanned.map(([name]) => name).join(", ")}`);
+  });
+
+  it("refuses TLS 1.2 and below on every listener", async () => {
+    // The probe can tell: a listener that allows TLS 1.2 completes this very handshake.
+    const leaf = ensureLeafCertificate(stackLayout(stackDir).caDir, "tls12-control").files;
+    const control = createTlsServer({ cert: readFileSync(leaf.cert), key: readFileSync(leaf.key), minVersion: "TLSv1.2" }, (socket) => socket.end());
+    await new Promise<void>((resolveListen) => control.listen(0, "127.0.0.1", resolveListen));
+    try {
+      expect((await handshake((control.address() as { port: number }).port, TLS_12_AND_BELOW)).protocol).toBe("TLSv1.2");
+    } finally {
+      control.close();
+    }
     for (const [name, shake] of listeners()) {
-      await expect(shake({ maxVersion: "TLSv1.2" }), name).rejects.toThrow(/protocol version|unsupported protocol|alert|socket hang up|ECONNRESET/i);
+      await expect(shake(TLS_12_AND_BELOW), name).rejects.toThrow(/protocol version|unsupported protocol|alert|socket hang up|ECONNRESET/i);
     }
   });
 
-  it("answers no plain text where it promises TLS", async () => {
-    for (const service of SERVICES) expect(await plainText(ports[service], "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"), service).not.toMatch(/^HTTP\/1\.1 200/);
+  it("answers no plain text on any listener", async () => {
+    // A request served (2xx) or redirected (3xx) in plain text fails; "400 plain HTTP sent to an HTTPS port" or a closed connection passes.
+    for (const { port } of stackListeners(stackDir)) {
+      expect(await plainText(port, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"), portName(port)).not.toMatch(/^HTTP\/1\.[01] [23]\d\d/);
+    }
     expect(await plainText(ports.redis, "PING\r\n")).not.toContain("+PONG");
     // A service role's plain-text login: no pg_hba.conf line matches it.
     const password = readFileSync(join(stackDir, "secrets", "db-password-brain"), "utf8").trim();
@@ -170,18 +211,20 @@ describe("TLS on the local stack", () => {
     }
   });
 
-  it("proxies through NGINX to the services over verified TLS, and Prometheus scrapes them over https", async () => {
+  it("proxies through NGINX to the services over verified TLS, and Prometheus scrapes every target and alerts Alertmanager over https", async () => {
     for (const service of ["brain", "execution", "scavenger"]) expect(await httpsGet(ports.nginxHttps, `/api/${service}/health/ready`), service).toBe(200);
     expect(await httpsGet(ports.nginxHttps, "/health/ready")).toBe(200);
+    const jobs = ["ai-quant-api", "alertmanager", "backup", ...SERVICES, "node", "postgres", "prometheus", "pushgateway", "redis"].sort();
     const deadline = Date.now() + 45_000;
     let targets: Array<{ labels: { job: string }; scrapeUrl: string; health: string; lastError: string }> = [];
     while (Date.now() < deadline) {
-      const body = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: typeof targets } };
-      targets = body.data.activeTargets.filter((t) => (SERVICES as readonly string[]).includes(t.labels.job));
-      if (targets.length === SERVICES.length && targets.every((t) => t.health === "up")) break;
+      targets = (await monitoring<{ data: { activeTargets: typeof targets } }>(daemonUrl(ports, "prometheus", "/api/v1/targets"))).data.activeTargets;
+      if (targets.length === jobs.length && targets.every((t) => t.health === "up")) break;
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    expect(targets.map((t) => [t.labels.job, t.scrapeUrl.split(":")[0], t.health, t.lastError]).sort()).toEqual(SERVICES.map((s) => [s, "https", "up", ""]).sort());
+    expect(targets.map((t) => [t.labels.job, t.scrapeUrl.split(":")[0], t.health, t.lastError]).sort()).toEqual(jobs.map((job) => [job, "https", "up", ""]));
+    const { data } = await monitoring<{ data: { activeAlertmanagers: Array<{ url: string }> } }>(daemonUrl(ports, "prometheus", "/api/v1/alertmanagers"));
+    expect(data.activeAlertmanagers.map((a) => a.url)).toEqual([daemonUrl(ports, "alertmanager", "/api/v2/alerts")]);
   }, 60_000);
 
   it("reports every component healthy through titanctl status, over TLS", async () => {
@@ -203,5 +246,17 @@ describe("TLS on the local stack", () => {
     expect((await handshake(ports.brain)).serialNumber).toBe(serial);
     expect(listPm2(layout, offset).find((p) => p.name === "brain")?.pid).toBe(pidBefore);
     expect(await httpsGet(ports.nginxHttps, "/api/brain/health/ready")).toBe(200);
+  }, 60_000);
+
+  it("serves renewed monitoring certificates without restarting the daemons (exporter-toolkit's web config and redis_exporter's flags)", async () => {
+    const layout = stackLayout(stackDir);
+    for (const [daemon, port] of [["prometheus", ports.prometheus], ["redis-exporter", ports.redisExporter]] as const) {
+      const pidBefore = readFileSync(join(layout.runDir, `${daemon}.pid`), "utf8");
+      const renewed = ensureLeafCertificate(layout.caDir, daemon, { renew: true }).files;
+      const serial = new X509Certificate(readFileSync(renewed.cert)).serialNumber;
+      expect((await handshake(port)).serialNumber, daemon).toBe(serial);
+      expect(readFileSync(join(layout.runDir, `${daemon}.pid`), "utf8"), daemon).toBe(pidBefore);
+    }
+    expect((await monitoring<{ status: string }>(daemonUrl(ports, "prometheus", "/api/v1/query?query=up"))).status).toBe("success");
   }, 60_000);
 });

@@ -1,6 +1,9 @@
 // The backup metrics, computed from the run log (so every process, the scheduler or a run by hand,
 // pushes the same totals) and pushed to the Pushgateway: a run that exits cannot be scraped.
+import { readFileSync } from "node:fs";
+import type { RequestOptions } from "node:https";
 import { Counter, Gauge, Pushgateway, Registry } from "prom-client";
+import { SECURITY } from "../../../ops/security.js";
 import { summariseRuns, type RunLogLine } from "../domain/records.js";
 import { BACKUP_TIERS, TIER_PLANS } from "../domain/tiers.js";
 
@@ -44,6 +47,17 @@ export const backupRegistry = (runs: readonly RunLogLine[] = []): Registry => {
   return registry;
 };
 
-export const pushBackupMetrics = async (pushgatewayUrl: string, runs: readonly RunLogLine[]): Promise<void> => {
-  await new Pushgateway(pushgatewayUrl, { timeout: 5_000 }, backupRegistry(runs)).push({ jobName: BACKUP_PUSH_JOB });
+export interface PushOptions {
+  /** PEM CA that signed the Pushgateway's certificate (the stack's CA); the system's roots otherwise. */
+  readonly caFile?: string;
+}
+
+/**
+ * Replaces the backup group on the Pushgateway. An https URL is checked against `caFile` with ops/'s
+ * TLS floor: a `titanctl backup` run by hand has no NODE_EXTRA_CA_CERTS to fall back on.
+ */
+export const pushBackupMetrics = async (pushgatewayUrl: string, runs: readonly RunLogLine[], opts: PushOptions = {}): Promise<void> => {
+  const https = new URL(pushgatewayUrl).protocol === "https:";
+  const request: RequestOptions = { timeout: 5_000, ...(https ? { minVersion: SECURITY.minimumTlsVersion.value, ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}) } : {}) };
+  await new Pushgateway(pushgatewayUrl, request, backupRegistry(runs)).push({ jobName: BACKUP_PUSH_JOB });
 };

@@ -64,7 +64,7 @@ beforeAll(async () => {
   const ca = ensureCertificateAuthority(join(dir, "ca"));
   caCert = readFileSync(ca.files.caCert);
   leaf = ensureLeafCertificate(join(dir, "ca"), "stub").files;
-  ports = { ...stackPorts(), nginxHttps: await getPort(), nginxHttp: await getPort(), console: await getPort(), brain: await getPort(), execution: await getPort(), scavenger: await getPort() };
+  ports = { ...stackPorts(), nginxHttps: await getPort(), console: await getPort(), brain: await getPort(), execution: await getPort(), scavenger: await getPort() };
   for (const upstream of UPSTREAMS) await stub(upstream, ports[upstream]);
   opts = {
     ports,
@@ -161,10 +161,11 @@ describe("the NGINX entry point", () => {
     expect(headers.server).toBe("nginx");
   });
 
-  it("redirects plain HTTP to the HTTPS entry point", async () => {
-    const answer = await fetch(`http://127.0.0.1:${ports.nginxHttp}/api/brain/x?y=1`, { redirect: "manual" });
-    expect(answer.status).toBe(301);
-    expect(answer.headers.get("location")).toBe(`https://127.0.0.1:${ports.nginxHttps}/api/brain/x?y=1`);
+  it("serves no plain HTTP: a plain request on its only port is refused, never proxied", async () => {
+    const before = seen.length;
+    const answer = await fetch(`http://127.0.0.1:${ports.nginxHttps}/api/brain/x?y=1`, { redirect: "manual" });
+    expect(answer.status).toBe(400);
+    expect(seen.length).toBe(before);
   });
 
   it("is left running by a second start and stopped for good by stop", async () => {
