@@ -136,6 +136,14 @@ function envFileArgs(name) {
     .map((file) => `--env-file=${file}`);
 }
 
+/**
+ * V8 flags of the long-running services. A young generation of 4 MB semi-spaces instead of V8's 16 MB
+ * keeps each service's idle RSS 15–35 MiB lower (npm run bench, memory path) for a few more minor GCs;
+ * the nightly job keeps V8's default (its replay allocates fast and runs ~30 % slower with small
+ * semi-spaces). The image's entrypoint (infra/image/entrypoint.sh) passes the same flags.
+ */
+const SERVICE_NODE_FLAGS = ["--max-semi-space-size=4"];
+
 function app(name, settings) {
   return {
     name,
@@ -143,7 +151,7 @@ function app(name, settings) {
     // a process "online" that never listens; run directly, a broken service exits and PM2 restarts it.
     script: process.execPath,
     interpreter: "none",
-    args: [...(managed ? [] : envFileArgs(name)), join(REPO_DIR, "dist", APPS[name].entry)],
+    args: [...(settings.autorestart ? SERVICE_NODE_FLAGS : []), ...(managed ? [] : envFileArgs(name)), join(REPO_DIR, "dist", APPS[name].entry)],
     cwd: REPO_DIR,
     exec_mode: "fork",
     instances: 1,

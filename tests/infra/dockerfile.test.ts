@@ -4,7 +4,9 @@
 // runs a program the image's build compiles, it runs as the non-root user the pods require, and it
 // carries no secret. The image itself stays unverified until built elsewhere (infra/README.md).
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -74,6 +76,26 @@ describe("the Dockerfile", () => {
       expect(program!.startsWith("/app/dist/"), program).toBe(true);
       expect(programs.has(program!.replace("/app/", "")), `${program} is not compiled by the image's build`).toBe(true);
     }
+  });
+
+  it("runs the long-running services with the V8 flags the local stack gives them, and the nightly job without", () => {
+    // The entry point run for real by sh, with a `node` on PATH that prints what it was asked to run.
+    const bin = mkdtempSync(join(tmpdir(), "titan-entrypoint-"));
+    writeFileSync(join(bin, "node"), '#!/bin/sh\necho "$@"\n', { mode: 0o755 });
+    const run = (command: string): string => {
+      const r = spawnSync("sh", [join(REPO_DIR, ENTRYPOINT_SCRIPT), command, "--flag"], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    const ecosystem = createRequire(import.meta.url)(join(REPO_DIR, "ecosystem.config.cjs")) as { apps: Array<{ name: string; args: string[] }> };
+    const stackFlags = (name: string): string[] => ecosystem.apps.find((a) => a.name === name)!.args.filter((a) => a.startsWith("--max-"));
+    for (const service of ["brain", "execution", "console", "scavenger"]) {
+      expect(stackFlags(service).length, service).toBeGreaterThan(0);
+      expect(run(service)).toBe([...stackFlags(service), `/app/dist/services/${service}/main.js`, "--flag"].join(" "));
+    }
+    expect(stackFlags("ai-quant")).toEqual([]);
+    expect(run("ai-quant")).toBe("/app/dist/services/ai-quant/main.js --flag");
+    rmSync(bin, { recursive: true, force: true });
   });
 
   it("installs that entry point where ENTRYPOINT runs it", () => {
