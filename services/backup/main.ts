@@ -97,11 +97,11 @@ const nap = (ms: number): Promise<void> =>
   });
 
 /** Waits until every service answers ready, the deadline passes or the process is stopped; returns those that never did. */
-const waitForServices = async (targets: readonly HealthTarget[], timeoutSeconds: number): Promise<HealthTarget[]> => {
+const waitForServices = async (targets: readonly HealthTarget[], timeoutSeconds: number, caFile?: string): Promise<HealthTarget[]> => {
   const deadlineMs = Date.now() + timeoutSeconds * 1000;
   let pending = [...targets];
   while (pending.length > 0 && !stopping && Date.now() < deadlineMs) {
-    const ready = await Promise.all(pending.map((t) => answersReady(t.url)));
+    const ready = await Promise.all(pending.map((t) => answersReady(t.url, caFile)));
     pending = pending.filter((_, i) => !ready[i]);
     if (pending.length > 0) await nap(1_000);
   }
@@ -150,14 +150,14 @@ if (opts.once) {
   logger.info({ checkIntervalSeconds: opts.checkIntervalSeconds, stateDir: opts.stateDir, backupDir, walArchiveDir: archiveDirOf(backupDir), port: server?.port ?? null }, "backup scheduler started");
   try {
     state = { ...state, phase: "waiting-for-services" };
-    const services = (() => {
+    const { health: services, caFile } = (() => {
       try {
-        return loadTarget(opts.stateDir, { backupDir }).health;
+        return loadTarget(opts.stateDir, { backupDir });
       } catch {
-        return []; // no stack manifest yet: the first pass says so
+        return { health: [], caFile: undefined }; // no stack manifest yet: the first pass says so
       }
     })();
-    const late = await waitForServices(services, opts.servicesWaitSeconds);
+    const late = await waitForServices(services, opts.servicesWaitSeconds, caFile);
     if (late.length > 0 && !stopping) logger.warn({ services: late.map((t) => t.name) }, `services not ready after ${opts.servicesWaitSeconds} s; running the first pass anyway`);
     while (!stopping) {
       await pass();

@@ -58,7 +58,7 @@ export const restore = async (req: RestoreRequest): Promise<RestoreReport> => {
       req.progress(`restarting ${apps.join(", ")} on the restored database`);
       restartServices(req.target.pm2Home!, req.target.portOffset, apps);
     }
-    const health = req.target.health.length > 0 ? await waitForHealthy(req.target.health, startedMs, RECOVERY_TIME_OBJECTIVES.completeSystem.seconds * 1000, req.progress) : undefined;
+    const health = req.target.health.length > 0 ? await waitForHealthy(req.target.health, startedMs, RECOVERY_TIME_OBJECTIVES.completeSystem.seconds * 1000, req.progress, req.target.caFile) : undefined;
     return { plan, cluster, ...(health ? { health } : {}), restartedServices: apps };
   } finally {
     unlock();

@@ -13,6 +13,7 @@ import { registerBackupCommands } from "./commands/backup.js";
 import { registerAuditCommands } from "./commands/audit.js";
 import { registerUserCommands } from "./commands/users.js";
 import { registerIncidentCommands } from "./commands/incident.js";
+import { registerBusCommands } from "./commands/bus.js";
 
 const program = new Command()
   .name("titanctl")
@@ -20,7 +21,9 @@ const program = new Command()
     "Titan on-call CLI. Environment: TITAN_API_URL, TITAN_TOKEN or TITAN_TOKEN_FILE, TITAN_CA_FILE, TITAN_STATE_DIR; " +
       "for the commands that log in to the console (token create, user add|disable|enable): TITAN_USER and TITAN_OTP",
   )
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Each command's options follow its name, so a subcommand may reuse its parent's (restore / restore redis).
+  .enablePositionalOptions();
 
 program
   .command("status")
@@ -45,6 +48,7 @@ registerBackupCommands(program, () => cliContext());
 registerAuditCommands(program, () => cliContext());
 registerUserCommands(program, () => cliContext());
 registerIncidentCommands(program, () => cliContext());
+registerBusCommands(program, () => cliContext());
 
 try {
   await program.parseAsync(process.argv);

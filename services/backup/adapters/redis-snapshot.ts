@@ -1,12 +1,16 @@
 // Redis snapshot: BGSAVE (a fork writes a consistent RDB while Redis keeps serving), wait for it to
 // finish, then copy the RDB out of Redis's folder. The AOF is not copied: it is the live log, and the
-// RDB is the point-in-time image a restart can load.
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+// RDB is the point-in-time image a restart can load. Beside it goes how the server runs (its startup
+// parameters, secrets left out), so a restore can start it again even when it no longer runs.
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
+import { configReplyToRecord, startupConfigOf, withoutSecrets } from "./redis-config.js";
 
 export const SNAPSHOT_FILE = "dump.rdb";
+/** The server's startup parameters when the snapshot was taken (RedisStartupConfig, without secrets). */
+export const SNAPSHOT_CONFIG_FILE = "redis-config.json";
 
 const infoField = (info: string, field: string): string | undefined => new RegExp(`^${field}:(.*)$`, "m").exec(info)?.[1]?.trim();
 
@@ -48,6 +52,8 @@ export const snapshotRedis = async (opts: { url: string; caFile?: string; redisD
     if (!existsSync(source)) throw new Error(`BGSAVE reported success but ${source} is not readable from here (is Redis on another host?)`);
     copyFileSync(source, join(opts.dir, SNAPSHOT_FILE));
     opts.onProgress?.(`copied ${source}`);
+    const config = withoutSecrets(startupConfigOf(configReplyToRecord((await client.call("CONFIG", "GET", "*")) as unknown[])));
+    writeFileSync(join(opts.dir, SNAPSHOT_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
     return { fileName: SNAPSHOT_FILE };
   } finally {
     client.disconnect();

@@ -2,6 +2,9 @@
 // shadow state), so the stack's services are restarted to rebuild from it; then their readiness is
 // awaited, which is the "time to healthy" of the RTO.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,16 +23,21 @@ export const restartServices = (pm2Home: string, portOffset: number, apps: reado
   if (res.status !== 0) throw new Error(`pm2 restart ${apps.join(" ")} failed: ${(res.stderr || res.stdout || res.error?.message || "").trim().split("\n").slice(-5).join("\n")}`);
 };
 
-/** True when `url` answers 200 within 2 s. */
-export const answersReady = async (url: string): Promise<boolean> => {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
-};
+/**
+ * True when `url` answers 200 within 2 s. An https URL is checked against `caFile` when given (the
+ * stack's CA: a hand-run titanctl has no NODE_EXTRA_CA_CERTS), else against Node's trusted roots.
+ */
+export const answersReady = (url: string, caFile?: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const options = { timeout: 2_000, ...(caFile && url.startsWith("https:") ? { ca: readFileSync(caFile), servername: "localhost" } : {}) };
+    const req = (url.startsWith("https:") ? httpsGet : httpGet)(url, options, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode === 200));
+      res.on("error", () => resolve(false));
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", () => resolve(false));
+  });
 
 export interface HealthFigures {
   /** Seconds from `sinceMs` until each target answered ready. */
@@ -41,12 +49,12 @@ export interface HealthFigures {
 }
 
 /** Polls every target's readiness URL until all answer 200; throws naming the ones that never did. */
-export const waitForHealthy = async (targets: readonly HealthTarget[], sinceMs: number, timeoutMs: number, progress: (line: string) => void): Promise<HealthFigures> => {
+export const waitForHealthy = async (targets: readonly HealthTarget[], sinceMs: number, timeoutMs: number, progress: (line: string) => void, caFile?: string): Promise<HealthFigures> => {
   const readyAfterSeconds: Record<string, number> = {};
   const deadline = Date.now() + timeoutMs;
   let pending = [...targets];
   while (pending.length > 0 && Date.now() < deadline) {
-    const verdicts = await Promise.all(pending.map(async (t) => [t, await answersReady(t.url)] as const));
+    const verdicts = await Promise.all(pending.map(async (t) => [t, await answersReady(t.url, caFile)] as const));
     for (const [t, ok] of verdicts) {
       if (!ok) continue;
       readyAfterSeconds[t.name] = (Date.now() - sinceMs) / 1000;

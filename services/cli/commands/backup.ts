@@ -16,6 +16,7 @@ import { BACKUP_TIERS, isBackupTier, type BackupTier } from "../../backup/domain
 import { walCoverage } from "../../backup/domain/wal.js";
 import { iso, renderBackups, renderTierStates, renderWal } from "../../backup/render.js";
 import { restore } from "../../backup/restore.js";
+import { registerRestoreRedisCommand } from "./restore-redis.js";
 import { prune, pushMetrics, runDue, runTiers } from "../../backup/runner.js";
 import type { CliContext } from "../context.js";
 
@@ -135,10 +136,12 @@ export const registerBackupCommands = (program: Command, ctx: () => CliContext):
     await pushMetrics(target, new BackupRepository(target));
   });
 
-  withTargetOptions(
+  const restoreCommand = withTargetOptions(
     program
       .command("restore")
-      .description("point-in-time restore of PostgreSQL from the newest suitable base backup and the WAL archive, into a new data folder that replaces the cluster's (the old one is kept beside it); then restarts the stack's services and waits until they are ready")
+      .description("point-in-time restore of PostgreSQL from the newest suitable base backup and the WAL archive, into a new data folder that replaces the cluster's (the old one is kept beside it); then restarts the stack's services and waits until they are ready. `titanctl restore redis` restores Redis from a snapshot")
+      // Options before `redis` are restore's, after it the subcommand's: both have --force and --dry-run.
+      .enablePositionalOptions()
       .option("--to <time>", 'ISO 8601 time with zone (e.g. 2026-01-02T03:04:05Z), or "latest" (default: latest)')
       .option("--force", "stop the cluster if it is running (its data is replaced)")
       .option("--no-restart-services", "leave the services under PM2 alone")
@@ -157,6 +160,7 @@ export const registerBackupCommands = (program: Command, ctx: () => CliContext):
     console.log(`restored to ${iso(c.restoredToMs)} in ${c.totalSeconds.toFixed(1)} s (unpack ${c.unpackSeconds.toFixed(1)} s, WAL replay ${c.recoverySeconds.toFixed(1)} s)${c.replacedDir ? `; previous data folder kept at ${c.replacedDir}` : ""}`);
     if (report.health) console.log(`services ready: critical after ${report.health.criticalSeconds.toFixed(1)} s, all after ${report.health.allSeconds.toFixed(1)} s`);
   });
+  registerRestoreRedisCommand(restoreCommand, ctx);
 
   const exp = program.command("export").description("compliance export of trade records and the audit log to write-once storage");
 
