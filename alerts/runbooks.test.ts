@@ -91,6 +91,15 @@ describe("the runbook checker", () => {
     args: [],
     subcommands: new Map([
       ["halt", { path: ["halt"], options: [{ flags: ["--reason"], takesValue: true }, { flags: ["-h", "--help"], takesValue: false }], args: [], subcommands: new Map() }],
+      [
+        "restore",
+        {
+          path: ["restore"],
+          options: [{ flags: ["--to"], takesValue: true }, { flags: ["-h", "--help"], takesValue: false }],
+          args: [],
+          subcommands: new Map([["redis", { path: ["restore", "redis"], options: [{ flags: ["--force"], takesValue: false }], args: [], subcommands: new Map() }]]),
+        },
+      ],
       ["config", { path: ["config"], options: [], args: [], subcommands: new Map([["rollback", { path: ["config", "rollback"], options: [{ flags: ["--reason"], takesValue: true }], args: ["<version>"], subcommands: new Map() }]]) }],
     ]),
   };
@@ -108,6 +117,11 @@ describe("the runbook checker", () => {
     ['-- halt --reason "x; y" | jq . # comment', undefined],
     ["halt --reason <why, in words>", undefined],
     ["config rollback", "titanctl config rollback needs <version>"],
+    ["restore --to latest", undefined],
+    ["restore redis --force", undefined],
+    ["restore --from x", "titanctl restore has no option --from"],
+    ["restore postgres", 'titanctl restore has no command "postgres"'],
+    ["config --reason x", 'titanctl config has no command "--reason"'],
   ])("judges titanctl %s", (line, problem) => {
     expect(checkInvocation(tree, shellWords(line))).toBe(problem);
   });

@@ -91,7 +91,9 @@ export const checkInvocation = (tree: CliCommand, words: readonly string[]): str
   let i = words[0] === "--" ? 1 : 0; // `npm run titanctl -- ...`
   while (i < words.length && command.subcommands.has(words[i]!)) command = command.subcommands.get(words[i++]!)!;
   const name = ["titanctl", ...command.path].join(" ");
-  if (command.subcommands.size > 0) {
+  // A command with subcommands may run itself too (`restore --to ...` beside `restore redis`): an option next means that.
+  const runsItself = i < words.length && words[i]!.startsWith("-") && command.options.some((o) => !o.flags.includes("--help"));
+  if (command.subcommands.size > 0 && !runsItself) {
     // A group named alone ("the `titanctl config` commands"), or "titanctl <command>" in prose.
     if (i === words.length || isPlaceholder(words[i]!)) return command.path.length > 0 || i < words.length ? undefined : "titanctl needs a command";
     return `${name} has no command "${words[i]}"`;
