@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  ALERT_THRESHOLDS, BACKUP_SCHEDULE, DATA_TIER_OF_SCHEMA, KPIS, KPI_LIST, MTTD_BUDGET_SECONDS, RECOVERY_POINT_OBJECTIVES,
+  ALERT_THRESHOLDS, BACKUP_SCHEDULE, DAY_SECONDS, RETENTION, DATA_TIER_OF_SCHEMA, KPIS, KPI_LIST, MTTD_BUDGET_SECONDS, RECOVERY_POINT_OBJECTIVES,
   SCALING_TRIGGERS, SERVICES, SERVICE_CAPACITY, SHARED_SCHEMAS, WAL_ARCHIVE_TIMEOUT_SECONDS, errorBudgetMinutesPerMonth, meetsKpi, promDuration,
 } from "./index.js";
 
@@ -28,6 +28,12 @@ describe("ops: the seed's numbers", () => {
       if (kpi.unit === "ratio") expect(kpi.threshold).toBeLessThanOrEqual(1);
       if (kpi.aim !== undefined) expect(meetsKpi(kpi, kpi.aim), `${kpi.id}: the aim is stricter than the threshold`).toBe(true);
     }
+  });
+
+  it("keeps metrics at least as long as the longest KPI window, so every KPI's recording rule sees its whole window", () => {
+    const longestWindowSeconds = Math.max(...KPI_LIST.map((k) => k.windowSeconds ?? 0));
+    expect(longestWindowSeconds).toBeGreaterThan(0);
+    expect(RETENTION.metricsDays.value * DAY_SECONDS).toBeGreaterThanOrEqual(longestWindowSeconds);
   });
 
   it("keeps the high-latency warning above the latency KPI it escalates", () => {

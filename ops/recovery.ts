@@ -58,7 +58,7 @@ export const RETENTION = {
   /** Trade records (orders, fills, positions, the audit log) in write-once storage. */
   tradingRecordsYears: { value: 7, provenance: seed("Compliance: Data Retention 7-year retention for trading records") },
   /** Local Prometheus keeps this many days of samples; long-term metrics are not a seed requirement. */
-  metricsDays: { value: 15, provenance: decision("Prometheus's default; dashboards look back a week at most") },
+  metricsDays: { value: 35, provenance: decision("the longest KPI window (MTTR and the success rates, over 30 days) with five days to spare: a KPI's recording rule needs its whole window") },
   /** Raw trade tape kept hot for backtests before it moves to infrequent-access storage. */
   tradeTapeHotDays: { value: 30, provenance: decision("AI Quant's walk-forward uses the last 30 days; older tape moves to cheaper storage") },
 } as const;

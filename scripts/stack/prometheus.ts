@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DAY_SECONDS, RETENTION, promDuration } from "../../ops/index.js";
 import { monitoringClientTls } from "./monitoring-tls.js";
 import type { StackPorts } from "./ports.js";
 
@@ -77,7 +78,7 @@ export const checkPrometheusConfig = (file: string): void => {
 export const prometheusArgs = (configFile: string, dataDir: string, port: number): string[] => [
   `--config.file=${configFile}`,
   `--storage.tsdb.path=${dataDir}`,
-  "--storage.tsdb.retention.time=15d",
+  `--storage.tsdb.retention.time=${promDuration(RETENTION.metricsDays.value * DAY_SECONDS)}`,
   `--web.listen-address=127.0.0.1:${port}`,
   "--web.enable-lifecycle",
 ];
