@@ -2,7 +2,9 @@
 // wait minutes): only `for` changes, the files say so, and a cap that is not a whole second is refused.
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { renderRuleFiles } from "./render-rules.js";
+import { promDuration } from "../ops/index.js";
+import { FOR_SECONDS_ANNOTATION as CONSOLE_FOR_SECONDS_ANNOTATION } from "../services/console/domain/incidents.js";
+import { FOR_SECONDS_ANNOTATION, renderRuleFiles } from "./render-rules.js";
 
 interface Rule {
   alert?: string;
@@ -26,7 +28,7 @@ describe("renderRuleFiles with maxForSeconds", () => {
   });
 
   it("changes nothing else: the same rules, expressions, labels and annotations", () => {
-    const withoutFor = (rules: Rule[]) => rules.map(({ for: _for, ...rest }) => rest);
+    const withoutFor = (rules: Rule[]) => rules.map(({ for: _for, annotations, ...rest }) => ({ ...rest, annotations: { ...annotations, for_seconds: undefined } }));
     expect(withoutFor(capped)).toEqual(withoutFor(production));
   });
 
@@ -37,5 +39,18 @@ describe("renderRuleFiles with maxForSeconds", () => {
 
   it.each([0, -1, 1.5, Number.NaN])("refuses a cap of %s", (cap) => {
     expect(() => renderRuleFiles({ maxForSeconds: cap })).toThrow(/maxForSeconds must be a whole number of seconds >= 1/);
+  });
+});
+
+describe("the for_seconds annotation", () => {
+  it("carries each alert's `for` in seconds, under the name the console's incident log reads", () => {
+    expect(FOR_SECONDS_ANNOTATION).toBe(CONSOLE_FOR_SECONDS_ANNOTATION);
+    for (const files of [renderRuleFiles(), renderRuleFiles({ maxForSeconds: 2 })]) {
+      for (const rule of rulesOf(files).filter((r) => r.alert)) {
+        const seconds = rule.annotations?.[FOR_SECONDS_ANNOTATION];
+        if (rule.for === undefined) expect(seconds, rule.alert).toBeUndefined();
+        else expect(promDuration(Number(seconds)), rule.alert).toBe(rule.for);
+      }
+    }
   });
 });

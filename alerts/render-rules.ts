@@ -25,6 +25,9 @@ export const capFor = (group: RuleGroup, maxForSeconds: number): RuleGroup => {
   return { ...group, alerts: group.alerts.map((alert) => ({ ...alert, forSeconds: Math.min(alert.forSeconds, maxForSeconds) })) };
 };
 
+/** The annotation carrying an alert's `for` in seconds (services/console/domain/incidents.ts reads it). */
+export const FOR_SECONDS_ANNOTATION = "for_seconds";
+
 /** A rule as Prometheus reads it: recording rules first in a group, so alerts see this round's values. */
 const ruleOf = (rule: RecordingRule | AlertRule): Record<string, unknown> => {
   if ("record" in rule) return { record: rule.record, expr: rule.expr, ...(rule.labels ? { labels: { ...rule.labels } } : {}) };
@@ -33,7 +36,8 @@ const ruleOf = (rule: RecordingRule | AlertRule): Record<string, unknown> => {
     expr: rule.expr,
     ...(rule.forSeconds > 0 ? { for: promDuration(rule.forSeconds) } : {}),
     labels: { ...rule.labels },
-    annotations: { ...rule.annotations },
+    // The console's incident log reads it to date a fault `for` before the alert's startsAt (MTTD).
+    annotations: { ...rule.annotations, ...(rule.forSeconds > 0 ? { [FOR_SECONDS_ANNOTATION]: String(rule.forSeconds) } : {}) },
   };
 };
 
