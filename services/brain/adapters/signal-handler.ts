@@ -1,21 +1,22 @@
 // Deciding a signal, inside the inbox transaction of the message that carried it: the decision row
 // (unique per signal id), the decision message and, for an approval, the order command all commit
 // together, or none does. A redelivered message is absorbed by the inbox, a second copy of a decided
-// signal by the decision's unique key; either way no second order command can exist.
+// signal by the decision's unique key; either way no second order command can exist. The rows of a
+// consumer batch are written in one statement just before COMMIT (decision-batch.ts).
 import { publishInTransaction } from "../../shared/bus.js";
 import type { Decision, EnvelopeOf, OrderCommand } from "../../shared/contracts/index.js";
-import type { Queryable } from "../../shared/db/database.js";
+import { onCommit, type Queryable } from "../../shared/db/database.js";
 import { faultPoint } from "../../shared/faults.js";
 import { approveSignal, effectiveState, performanceModifiers, type CauseRecord, type RejectReason } from "../domain/index.js";
 import { allocationOf, equityUsd, openPositions, portfolioSnapshot } from "../state/brain-state.js";
 import { withHeldCauses } from "../state/dependency-causes.js";
 import { orderGuardProblems } from "../state/order-guard.js";
 import type { Brain } from "./brain.js";
-import { onCommit } from "../../shared/db/database.js";
+import { deferDecision, type PendingDecision, type SettledDecision } from "./decision-batch.js";
 
 /** Crash points for the exactly-once tests (services/shared/faults.ts). */
 export const BRAIN_FAULT_POINTS = {
-  /** The decision and its messages are written, the transaction not yet committed. */
+  /** The decision row and its messages are written (before COMMIT, per decided signal), the transaction not yet committed. */
   signalBeforeCommit: "brain.signal.before-commit",
   /** Committed; the relay has not published the decision or the order command yet. */
   signalAfterCommitBeforePublish: "brain.signal.after-commit-before-publish",
@@ -29,7 +30,7 @@ export async function decideSignal(brain: Brain, envelope: EnvelopeOf<"signal">,
   const state = await brain.stateIn(tx, "share");
   const nowMs = brain.clock.nowMs();
   const params = brain.params;
-  // Duplicates are caught by the decisions table's unique key below, not by a set held in memory.
+  // Duplicates are caught by the decisions table's unique key when the batch is written, not by a set held in memory.
   const verdict = approveSignal({
     signal,
     nowMs,
@@ -58,35 +59,24 @@ export async function decideSignal(brain: Brain, envelope: EnvelopeOf<"signal">,
     }
   }
 
-  const inserted = await tx.query(
-    "brain_decision_insert",
-    `INSERT INTO decisions (decision_id, signal_id, message_id, phase, symbol, side, outcome, reason, detail, requested_notional_usd,
-       authorised_notional_usd, leverage, client_order_id, command_id, risk, signal, signal_ts_ms, decided_at_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb, $17, $18)
-     ON CONFLICT (signal_id) DO NOTHING`,
-    [
-      decision.decisionId,
-      signal.signalId,
-      envelope.id,
-      signal.phase,
-      signal.symbol,
-      signal.side,
-      decision.outcome,
-      decision.outcome === "vetoed" ? decision.reason : null,
-      decision.outcome === "vetoed" ? decision.detail : null,
-      signal.requestedNotionalUsd,
-      decision.outcome === "approved" ? decision.authorisedNotionalUsd : null,
-      decision.outcome === "approved" ? decision.leverage : null,
-      order?.clientOrderId ?? null,
-      order?.commandId ?? null,
-      decision.risk === undefined ? null : JSON.stringify(decision.risk),
-      JSON.stringify(signal),
-      signal.tsMs,
-      nowMs,
-    ],
-  );
-  if (inserted.rowCount === 0) return reject(brain, envelope, tx, "duplicate", `signal ${signal.signalId} was already decided`);
+  deferDecision(tx, { envelope, decision, order, decidedAtMs: nowMs }, (batchTx, settled) => settleDecisions(brain, batchTx, settled));
+}
 
+/**
+ * Runs once the transaction's decisions are written, in the order the signals came: a decision that
+ * went in is announced (decision, then its order command), one whose signal was already decided is a
+ * duplicate and publishes nothing.
+ */
+async function settleDecisions(brain: Brain, tx: Queryable, settled: readonly SettledDecision[]): Promise<void> {
+  for (const { pending, inserted } of settled) {
+    const signalId = pending.envelope.payload.signalId;
+    if (inserted) await announce(brain, tx, pending);
+    else await reject(brain, pending.envelope, tx, "duplicate", `signal ${signalId} was already decided`);
+  }
+}
+
+async function announce(brain: Brain, tx: Queryable, { envelope, decision, order }: PendingDecision): Promise<void> {
+  const signal = envelope.payload;
   const publish = { source: "brain" as const, clock: brain.clock, correlationId: signal.signalId };
   await publishInTransaction(tx, "decision", decision, { ...publish, id: decision.decisionId, causationId: envelope.id });
   if (order !== null) await publishInTransaction(tx, "order-command", order, { ...publish, id: order.commandId, causationId: decision.decisionId });
