@@ -130,6 +130,11 @@ const warmUp = async (w: Wiring, opts: SignalPathOptions, timeoutMs: number): Pr
       continue;
     }
     const symbol = w.symbols[0] as string;
+    // The background watch may not have caught the symbol's first trade yet (a stack just started).
+    if (!(w.prices.price(symbol) > 0)) {
+      await sleep(500);
+      continue;
+    }
     const signal = benchSignal({ symbol, side: "long", priceUsd: w.prices.price(symbol), notionalUsd: opts.notionalUsd, leverage: opts.leverage, tsMs: Date.now() });
     await publishAtRate(w.scavengerDb, { ratePerSecond: 1, count: 1, maxInFlight: 1, make: (_, nowMs) => ({ ...signal, tsMs: nowMs }) });
     await waitSettled(w, [signal.signalId], 10_000, () => undefined);
