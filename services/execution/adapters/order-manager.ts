@@ -1,5 +1,6 @@
 // Order commands → venue orders. Intake runs in the command's inbox transaction: pre-trade checks, then
-// either a refusal (recorded, and reported) or a pending command row. A submitter sends pending commands
+// either a refusal (recorded, and reported) or a pending command row, the rows of a consumer batch
+// written in one statement just before COMMIT. A submitter sends pending commands
 // after their commit: it re-checks them against the market and the trading state, counts the attempt in
 // PostgreSQL before the request leaves, and after any doubt (a lost answer, a timeout, a restart)
 // looks the order up by its client id before it would send again. Fills never come from here: only the
@@ -15,12 +16,13 @@ import { checkOrderCommand, type OrderPlan, type PreTradePolicy, type PreTradeRe
 import { refusalReport, type ReportVenue } from "../domain/reports.js";
 import { isVenueError, type Venue } from "../venues/venue.js";
 import { onCommit } from "../../shared/db/database.js";
+import { deferCommand, type SettledCommand } from "./command-intake-batch.js";
 import type { ExecutionMetrics } from "./execution-metrics.js";
 import type { InstrumentBook } from "./instrument-book.js";
 import type { MarketPrices } from "./market-prices.js";
 import { EXECUTION_FAULT_POINTS, type ShadowBook } from "./shadow-book.js";
 import { TakeProfitLegs } from "./take-profit-legs.js";
-import { alreadyPublished, countSubmitAttempt, findCommand, insertCommand, markCommandAcked, markCommandClosed, pendingCommands, recentCommands, type CommandRow } from "./store.js";
+import { alreadyPublished, countSubmitAttempt, findCommand, markCommandAcked, markCommandClosed, pendingCommands, recentCommands, type CommandRow } from "./store.js";
 import type { TradingStateKeeper } from "./trading-state-keeper.js";
 import type { VenueHealth } from "./venue-sync.js";
 
@@ -120,23 +122,35 @@ export class OrderManager {
     await this.loop;
   }
 
-  /** The bus handler for order commands, inside the inbox transaction. */
+  /**
+   * The bus handler for order commands, inside the inbox transaction: plans the command now and writes
+   * it with the rest of the transaction's commands just before COMMIT (command-intake-batch.ts).
+   */
   async handleCommand(envelope: EnvelopeOf<"order-command">, tx: Queryable): Promise<void> {
     const command = envelope.payload;
-    // A replayed command (same id, or a second command for the same order) changes nothing.
-    if (await findCommand(tx, command.commandId, command.clientOrderId)) return;
     const nowMs = this.o.clock.nowMs();
     const result = await this.plan(command, nowMs);
     const symbol = this.o.instruments.resolve(command.symbol);
-    if (!result.ok) {
-      await insertCommand(tx, { command, messageId: envelope.id, symbol, status: "refused", plan: null, refusalReason: result.reason, refusalDetail: result.detail, receivedAtMs: nowMs });
-      await this.publishRefusal(tx, command, symbol, result, nowMs);
-      onCommit(tx, () => this.o.metrics.ordersTotal.inc({ venue: this.o.venueName, type: result.orderType, outcome: "refused" }));
-      return;
+    deferCommand(tx, { envelope, symbol, result, receivedAtMs: nowMs }, (batchTx, settled) => this.settleIntake(batchTx, settled));
+  }
+
+  /**
+   * Once the transaction's commands are written, in the order they came. A replayed command (same id,
+   * or a second command for the same order) was not written and changes nothing.
+   */
+  private async settleIntake(tx: Queryable, settled: readonly SettledCommand[]): Promise<void> {
+    for (const { intake, inserted } of settled) {
+      if (!inserted) continue;
+      const { envelope, symbol, result, receivedAtMs } = intake;
+      const command = envelope.payload;
+      if (!result.ok) {
+        await this.publishRefusal(tx, command, symbol, result, receivedAtMs);
+        onCommit(tx, () => this.o.metrics.ordersTotal.inc({ venue: this.o.venueName, type: result.orderType, outcome: "refused" }));
+        continue;
+      }
+      const fresh = freshCommandRow(command, symbol, result.plan, receivedAtMs);
+      onCommit(tx, () => this.enqueue(command.commandId, laneOf(symbol, command.reduceOnly), 0, fresh));
     }
-    await insertCommand(tx, { command, messageId: envelope.id, symbol, status: "pending", plan: result.plan, receivedAtMs: nowMs });
-    const fresh = freshCommandRow(command, symbol, result.plan, nowMs);
-    onCommit(tx, () => this.enqueue(command.commandId, laneOf(symbol, command.reduceOnly), 0, fresh));
   }
 
   private async plan(command: OrderCommand, nowMs: number): Promise<PreTradeResult> {

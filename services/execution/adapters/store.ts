@@ -286,6 +286,64 @@ export async function insertCommand(tx: Queryable, c: NewCommand): Promise<void>
   );
 }
 
+/** One order_commands row as jsonb_to_recordset reads it (insertCommands). */
+export interface CommandRecord {
+  readonly command_id: string;
+  readonly client_order_id: string;
+  readonly signal_id: string;
+  readonly message_id: string;
+  readonly symbol: string;
+  readonly status: NewCommand["status"];
+  readonly plan: OrderPlan | null;
+  readonly command: OrderCommand;
+  readonly refusal_reason: string | null;
+  readonly refusal_detail: string | null;
+  readonly command_ts_ms: number;
+  readonly received_at_ms: number;
+}
+
+/** JSON turns NaN and ±Infinity into null: refuse them here, with the column's name, not at the NOT NULL. */
+const finiteMs = (commandId: string, column: string, value: number): number => {
+  if (!Number.isFinite(value)) throw new Error(`order command ${commandId}: ${column} is ${value}, not a finite number`);
+  return value;
+};
+
+/** The row insertCommand would write for `c`, as one element of insertCommands' JSON array. */
+export const commandRecord = (c: NewCommand): CommandRecord => ({
+  command_id: c.command.commandId,
+  client_order_id: c.command.clientOrderId,
+  signal_id: c.command.signalId,
+  message_id: c.messageId,
+  symbol: c.symbol,
+  status: c.status,
+  plan: c.plan,
+  command: c.command,
+  refusal_reason: c.refusalReason ?? null,
+  refusal_detail: c.refusalDetail ?? null,
+  command_ts_ms: finiteMs(c.command.commandId, "command_ts_ms", c.command.tsMs),
+  received_at_ms: finiteMs(c.command.commandId, "received_at_ms", c.receivedAtMs),
+});
+
+/**
+ * Several commands in one statement. A command whose id or client order id is already in the table is
+ * skipped, not an error (ON CONFLICT without a target covers both unique keys); the caller must not
+ * pass two commands sharing either key. Returns the ids of the commands written.
+ */
+export async function insertCommands(tx: Queryable, commands: readonly NewCommand[]): Promise<string[]> {
+  if (commands.length === 0) return [];
+  const { rows } = await tx.query<{ command_id: string }>(
+    "execution_insert_commands",
+    `INSERT INTO order_commands (command_id, client_order_id, signal_id, message_id, symbol, status, plan, command, refusal_reason, refusal_detail, command_ts_ms, received_at_ms)
+     SELECT command_id, client_order_id, signal_id, message_id, symbol, status, plan, command, refusal_reason, refusal_detail, command_ts_ms, received_at_ms
+       FROM jsonb_to_recordset($1::jsonb) AS r(command_id uuid, client_order_id text, signal_id uuid, message_id uuid, symbol text, status text,
+         plan jsonb, command jsonb, refusal_reason text, refusal_detail text, command_ts_ms bigint, received_at_ms bigint)
+     ON CONFLICT DO NOTHING
+     RETURNING command_id::text`,
+    [JSON.stringify(commands.map(commandRecord))],
+  );
+  return rows.map((r) => r.command_id);
+}
+
 /** Written (and committed) before a create request leaves, so a restart knows to look first. */
 export async function countSubmitAttempt(q: Queryable, commandId: string, plan: OrderPlan, atMs: number): Promise<boolean> {
   const { rowCount } = await q.query(
