@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { PriceHistoryBook } from "./price-history.js";
 
@@ -36,5 +37,29 @@ describe("the price history", () => {
     book.record("BTCUSDT", T0 + 2 * MIN, 3);
     book.record("BTCUSDT", T0 + MIN, 2);
     expect(book.history().get("BTCUSDT")?.map((p) => p.tsMs)).toEqual([T0, T0 + MIN, T0 + 2 * MIN]);
+  });
+
+  test("a view reused between calls always equals one built from scratch, and an unchanged symbol keeps its array", () => {
+    const record = fc.record({ symbol: fc.constantFrom("BTCUSDT", "ETHUSDT"), minute: fc.integer({ min: 0, max: 12 }), priceUsd: fc.integer({ min: 1, max: 1_000 }), look: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 80 }), fc.integer({ min: 2, max: 6 }), (steps, maxPoints) => {
+        const symbols = new Set(["BTCUSDT", "ETHUSDT"]);
+        const book = new PriceHistoryBook(symbols, maxPoints);
+        const done: typeof steps = [];
+        for (const step of steps) {
+          const before = book.history();
+          book.record(step.symbol, T0 + step.minute * MIN + 7, step.priceUsd);
+          done.push(step);
+          if (!step.look) continue;
+          const fresh = new PriceHistoryBook(symbols, maxPoints);
+          for (const d of done) fresh.record(d.symbol, T0 + d.minute * MIN + 7, d.priceUsd);
+          const now = book.history();
+          expect(now).toEqual(fresh.history());
+          const other = step.symbol === "BTCUSDT" ? "ETHUSDT" : "BTCUSDT";
+          if (before.has(other)) expect(now.get(other)).toBe(before.get(other));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

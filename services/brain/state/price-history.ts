@@ -10,6 +10,11 @@ interface Series {
   readonly ts: number[];
   readonly px: number[];
   view: readonly PricePoint[] | null;
+  /**
+   * How many leading points of `view` still match the series. A trade moves only the current minute's
+   * price, so a decision rebuilds one point, not the whole history (which made the brain's GC busy).
+   */
+  validPrefix: number;
 }
 
 export class PriceHistoryBook {
@@ -33,7 +38,7 @@ export class PriceHistoryBook {
     const bucket = Math.floor(tsMs / this.bucketMs) * this.bucketMs;
     let s = this.series.get(symbol);
     if (!s) {
-      s = { ts: [], px: [], view: null };
+      s = { ts: [], px: [], view: null, validPrefix: 0 };
       this.series.set(symbol, s);
     }
     const last = s.ts.length - 1;
@@ -43,6 +48,7 @@ export class PriceHistoryBook {
       if (s.ts.length > this.maxPoints) {
         s.ts.shift();
         s.px.shift();
+        s.validPrefix = 0; // every point moved down one place
       }
     } else {
       // Late or replayed data (the warm-up, a reordered stream): into its bucket, in time order.
@@ -55,10 +61,11 @@ export class PriceHistoryBook {
         if (s.ts.length > this.maxPoints) {
           s.ts.shift();
           s.px.shift();
+          s.validPrefix = 0;
         }
       }
+      s.validPrefix = Math.min(s.validPrefix, index);
     }
-    s.view = null;
     return true;
   }
 
@@ -71,11 +78,20 @@ export class PriceHistoryBook {
     return this.series.get(symbol)?.ts.length ?? 0;
   }
 
-  /** The domain's view: symbol → points, oldest first. Arrays are rebuilt only for symbols that changed. */
+  /**
+   * The domain's view: symbol → points, oldest first. An unchanged symbol keeps its array (callers may
+   * cache by identity); a changed one gets a new array that reuses the points still valid.
+   */
   history(): PriceHistory {
     const view = new Map<string, readonly PricePoint[]>();
     for (const [symbol, s] of this.series) {
-      if (s.view === null) s.view = s.ts.map((tsMs, i) => ({ tsMs, priceUsd: s.px[i] as number }));
+      if (s.view === null || s.validPrefix < s.ts.length || s.view.length !== s.ts.length) {
+        const kept = s.view === null ? 0 : Math.min(s.validPrefix, s.view.length, s.ts.length);
+        const points: PricePoint[] = s.view === null ? [] : s.view.slice(0, kept);
+        for (let i = kept; i < s.ts.length; i++) points.push({ tsMs: s.ts[i] as number, priceUsd: s.px[i] as number });
+        s.view = points;
+        s.validPrefix = points.length;
+      }
       view.set(symbol, s.view);
     }
     return view;
