@@ -10,7 +10,7 @@ import type { BenchStack } from "../lib/stack.js";
 import { judge, TARGETS, type ResultRow } from "../lib/results.js";
 import { formatRate, formatSeconds } from "../lib/stats.js";
 import { PriceWatch } from "../signal/market.js";
-import { isSettled, readOutcomes, summariseSignalRun, type SignalRunSummary } from "../signal/outcomes.js";
+import { isSettled, readOutcomes, runVerdict, summariseSignalRun, type SignalRunSummary } from "../signal/outcomes.js";
 import { publishAtRate } from "../signal/publisher.js";
 import { benchSignal, signalPlan } from "../signal/signals.js";
 
@@ -158,7 +158,8 @@ const hopText = (s: SignalRunSummary): string =>
 
 const rowFor = (r: SignalRunResult, quick: boolean): ResultRow => {
   const s = r.summary;
-  const broken = s.acked === 0;
+  const verdict = runVerdict(s);
+  const [broken, saturated] = [verdict === "broken", verdict === "saturated"];
   // The row's figure is the achieved throughput: decisions per second, the brain being the narrowest hop.
   const row = { ...(s.signalToAck ? { latency: s.signalToAck } : {}), value: s.decisionsPerSecond };
   return {
@@ -177,6 +178,7 @@ const rowFor = (r: SignalRunResult, quick: boolean): ResultRow => {
       ...(r.publishFailures.length ? [`${r.publishFailures.length} publishes failed, first: ${r.publishFailures[0]}`] : []),
       ...(s.notSubmitted["vetoed:stale"] ? ["the percentiles cover only signals that reached the venue: the brain vetoes a signal older than its freshness window, so a backlog is cut off there and shows in the line above instead"] : []),
       ...(broken ? ["no signal reached the venue: the path is broken"] : []),
+      ...(saturated ? ["saturated: the brain vetoed every signal (see the decision latency above), so no latency to the venue can be given at this load"] : []),
     ],
     details: { load: r.load, offeredPerSecond: r.offeredPerSecond, maxScheduleLagMs: r.maxScheduleLagMs, ...s, ackLatenciesSeconds: undefined },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSettled, summariseSignalRun, type SignalOutcomeRow } from "./outcomes.js";
+import { isSettled, runVerdict, summariseSignalRun, type SignalOutcomeRow } from "./outcomes.js";
 
 const row = (over: Partial<SignalOutcomeRow>): SignalOutcomeRow => ({
   signalId: "s",
@@ -49,5 +49,12 @@ describe("what became of the signals", () => {
     expect(isSettled(row({ ackedAtMs: null, commandStatus: "refused" }))).toBe(true);
     expect(isSettled(row({ outcome: "vetoed", ackedAtMs: null, commandStatus: null }))).toBe(true);
     expect(isSettled(row({ decidedAtMs: null, outcome: null }))).toBe(false);
+  });
+
+  it("tells an overloaded run (every signal vetoed) from a broken one", () => {
+    expect(runVerdict({ acked: 3, notSubmitted: { "vetoed:stale": 10 } })).toBe("measured");
+    expect(runVerdict({ acked: 0, notSubmitted: { "vetoed:stale": 10, "vetoed:zero-allocation": 2 } })).toBe("saturated");
+    expect(runVerdict({ acked: 0, notSubmitted: { "vetoed:stale": 10, "refused:expired": 1 } })).toBe("broken");
+    expect(runVerdict({ acked: 0, notSubmitted: {} })).toBe("broken");
   });
 });

@@ -124,3 +124,13 @@ export const summariseSignalRun = (rows: readonly SignalOutcomeRow[]): SignalRun
     ackLatenciesSeconds,
   };
 };
+
+/**
+ * What a run says about the path: nothing at the venue because the brain vetoed every signal (a backlog
+ * past the freshness window, the phase's allocation used up) is an overloaded path, not a broken one.
+ */
+export const runVerdict = (s: Pick<SignalRunSummary, "acked" | "notSubmitted">): "measured" | "saturated" | "broken" => {
+  if (s.acked > 0) return "measured";
+  const all = Object.entries(s.notSubmitted);
+  return all.length > 0 && all.every(([reason]) => reason.startsWith("vetoed:")) ? "saturated" : "broken";
+};
