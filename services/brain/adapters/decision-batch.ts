@@ -3,7 +3,8 @@
 // trip instead of one per signal. The decisions table's unique signal id still decides what is a
 // duplicate: a signal decided earlier conflicts in PostgreSQL, a second copy in the same batch here.
 import type { Decision, EnvelopeOf, OrderCommand } from "../../shared/contracts/index.js";
-import { beforeCommit, type Queryable } from "../../shared/db/database.js";
+import { createCommitGatherer } from "../../shared/db/commit-gatherer.js";
+import type { Queryable } from "../../shared/db/database.js";
 
 /** A verdict reached for one signal message, waiting for its transaction's decision INSERT. */
 export interface PendingDecision {
@@ -117,27 +118,16 @@ export async function insertDecisions(tx: Queryable, batch: readonly PendingDeci
   return settle(batch, candidates, rows.map((r) => r.signal_id));
 }
 
-/** Decisions a transaction gathered and has not written yet. */
-const gathering = new WeakMap<Queryable, PendingDecision[]>();
+const gatherDecision = createCommitGatherer<PendingDecision>();
 
 /**
  * Adds `pending` to `tx`'s decisions (`tx` from Database.transaction: the write needs its hooks). The
- * first one registers the before-commit hook that writes them all and hands the outcomes to
- * `settleBatch`; the messages it publishes are written after it (flushBeforeCommit also runs the
- * hooks added while it runs, so the outbox's hook follows even when it was registered first).
+ * first one registers the before-commit write of them all, which hands the outcomes to `settleBatch`;
+ * the messages it publishes are written after it.
  */
 export function deferDecision(tx: Queryable, pending: PendingDecision, settleBatch: SettleDecisions): void {
-  let batch = gathering.get(tx);
-  if (batch === undefined) {
-    const gathered: PendingDecision[] = [];
-    batch = gathered;
-    gathering.set(tx, gathered);
-    beforeCommit(tx, async () => {
-      // Written: a decision added later in the same transaction starts a new gathering.
-      gathering.delete(tx);
-      const settled = await insertDecisions(tx, gathered);
-      if (settled.length > 0) await settleBatch(tx, settled);
-    });
-  }
-  batch.push(pending);
+  gatherDecision(tx, pending, async (gathered) => {
+    const settled = await insertDecisions(tx, gathered);
+    if (settled.length > 0) await settleBatch(tx, settled);
+  });
 }

@@ -4,7 +4,8 @@
 // written only if no command written before it (in the table, or earlier in the batch) has its command
 // id or its client order id, exactly as the one-at-a-time lookup decided.
 import type { EnvelopeOf } from "../../shared/contracts/index.js";
-import { beforeCommit, type Queryable } from "../../shared/db/database.js";
+import { createCommitGatherer } from "../../shared/db/commit-gatherer.js";
+import type { Queryable } from "../../shared/db/database.js";
 import type { PreTradeResult } from "../domain/pre-trade.js";
 import { insertCommands, type NewCommand } from "./store.js";
 
@@ -88,27 +89,16 @@ export async function insertIntakeCommands(tx: Queryable, batch: readonly Intake
   return batch.map((intake, i) => ({ intake, inserted: inserted[i]! }));
 }
 
-/** Commands a transaction gathered and has not written yet. */
-const gathering = new WeakMap<Queryable, IntakeCommand[]>();
+const gatherCommand = createCommitGatherer<IntakeCommand>();
 
 /**
  * Adds `intake` to `tx`'s commands (`tx` from Database.transaction: the write needs its hooks). The
- * first one registers the before-commit hook that writes them all and hands the outcomes to
- * `settleBatch`; the reports it publishes are written after it (flushBeforeCommit also runs the hooks
- * added while it runs).
+ * first one registers the before-commit write of them all, which hands the outcomes to `settleBatch`;
+ * the reports it publishes are written after it.
  */
 export function deferCommand(tx: Queryable, intake: IntakeCommand, settleBatch: SettleCommands): void {
-  let batch = gathering.get(tx);
-  if (batch === undefined) {
-    const gathered: IntakeCommand[] = [];
-    batch = gathered;
-    gathering.set(tx, gathered);
-    beforeCommit(tx, async () => {
-      // Written: a command added later in the same transaction starts a new gathering.
-      gathering.delete(tx);
-      const settled = await insertIntakeCommands(tx, gathered);
-      if (settled.length > 0) await settleBatch(tx, settled);
-    });
-  }
-  batch.push(intake);
+  gatherCommand(tx, intake, async (gathered) => {
+    const settled = await insertIntakeCommands(tx, gathered);
+    if (settled.length > 0) await settleBatch(tx, settled);
+  });
 }
