@@ -132,8 +132,21 @@ describe("execution against the Bybit simulator through ccxt", () => {
       await until(async () => (await commandRow(cmd.clientOrderId))?.status !== "pending" && (await commandRow(cmd.clientOrderId)) !== undefined, 15_000, "the acknowledgement");
       // Trade through the resting order: a buy rests at the bid, a sell at the ask.
       // Well through the touch, wherever the order rests (post-only at the touch, or a limit a tick off it).
-      h.sim.setPrice("SOLUSDT", buy ? 149.7 : 150.3, 1_000, buy ? "sell" : "buy");
-      await until(async () => (await h.db.pool.query("SELECT 1 FROM execution.order_commands WHERE client_order_id = $1 AND first_fill_at_ms IS NOT NULL", [cmd.clientOrderId])).rowCount === 1, 15_000, "the fill");
+      // The market keeps trading through until the fill is recorded: on a loaded machine the 1 s post-only
+      // timeout may replace the order after the first trade-through, and the replacement rests at the new touch.
+      const filled = async () => (await h.db.pool.query("SELECT 1 FROM execution.order_commands WHERE client_order_id = $1 AND first_fill_at_ms IS NOT NULL", [cmd.clientOrderId])).rowCount === 1;
+      // A post-only order whose 1 s timeout ran out before the trade-through (a slow event loop here) is
+      // cancelled, as designed: it has no fill to time.
+      const expired = async () => (await shadowOrder(cmd.clientOrderId))?.status === "cancelled";
+      const fillDeadline = Date.now() + 15_000;
+      for (;;) {
+        h.sim.setPrice("SOLUSDT", buy ? 149.7 : 150.3, 1_000, buy ? "sell" : "buy");
+        const waited = await until(async () => (await filled()) || (await expired()), 2_000, "the fill").then(() => true, () => false);
+        if (waited) break;
+        if (Date.now() > fillDeadline) {
+          throw new Error(`no fill recorded in 15 s for ${cmd.clientOrderId}: command ${JSON.stringify(await commandRow(cmd.clientOrderId))}, shadow order ${JSON.stringify(await shadowOrder(cmd.clientOrderId))}`);
+        }
+      }
       const row = (await h.db.pool.query<{ acked_at_ms: number | null; first_fill_at_ms: number | null; command_ts_ms: number }>("SELECT acked_at_ms, first_fill_at_ms, command_ts_ms FROM execution.order_commands WHERE client_order_id = $1", [cmd.clientOrderId])).rows[0];
       if (row?.acked_at_ms) acks.push(row.acked_at_ms - row.command_ts_ms);
       if (row?.first_fill_at_ms && row.acked_at_ms) fills.push(row.first_fill_at_ms - row.acked_at_ms);
@@ -142,7 +155,8 @@ describe("execution against the Bybit simulator through ccxt", () => {
     expect(acks.length).toBe(20);
     const histogram = await service.ctx.metrics.registry.getSingleMetricAsString("titan_execution_command_to_ack_seconds");
     expect(histogram).toMatch(/titan_execution_command_to_ack_seconds_count\{[^}]*\} [1-9]/);
-    console.log(`command→ack ms: p50 ${pct(acks, 0.5)} p95 ${pct(acks, 0.95)} max ${Math.max(...acks)}; price-through to recorded fill ms (${fills.length}): p50 ${pct(fills, 0.5)} p95 ${pct(fills, 0.95)}`);
+    expect(fills.length, "most post-only entries fill when the market trades through them").toBeGreaterThanOrEqual(10);
+    console.log(`command→ack ms: p50 ${pct(acks, 0.5)} p95 ${pct(acks, 0.95)} max ${Math.max(...acks)}; price-through to recorded fill ms (${fills.length}; ${20 - fills.length} post-only expired first): p50 ${pct(fills, 0.5)} p95 ${pct(fills, 0.95)}`);
   });
 
   it("serves positions, orders and reconciliation over HTTP, and cancels everything on an operator's request", async () => {
