@@ -7,7 +7,7 @@ import { systemClock } from "../../shared/clock.js";
 import { archiverStatus } from "../../backup/adapters/postgres-archiving.js";
 import { exportDay, verifyExports } from "../../backup/adapters/compliance-export.js";
 import { BackupRepository } from "../../backup/adapters/repository.js";
-import { loadTarget, type BackupTarget, type TargetOverrides } from "../../backup/adapters/target.js";
+import { loadTarget, type BackupTarget } from "../../backup/adapters/target.js";
 import { LocalWormStore } from "../../backup/adapters/worm-store.js";
 import { summariseRuns } from "../../backup/domain/records.js";
 import { parseRestoreTarget } from "../../backup/domain/restore-plan.js";
@@ -19,16 +19,8 @@ import { restore } from "../../backup/restore.js";
 import { registerRestoreRedisCommand } from "./restore-redis.js";
 import { prune, pushMetrics, runDue, runTiers } from "../../backup/runner.js";
 import type { CliContext } from "../context.js";
+import { overridesOf, type TargetFlags } from "../target-flags.js";
 
-interface TargetFlags {
-  backupDir?: string;
-  pgDataDir?: string;
-  pgPort?: string;
-  redisUrl?: string;
-  redisDir?: string;
-  pushgatewayUrl?: string;
-  complianceDir?: string;
-}
 
 const withTargetOptions = (cmd: Command): Command =>
   cmd
@@ -40,19 +32,6 @@ const withTargetOptions = (cmd: Command): Command =>
     .option("--pushgateway-url <url>", "Pushgateway for the backup metrics (default: the stack's)")
     .option("--compliance-dir <dir>", "local write-once folder of the compliance export (default: <state dir>/compliance)");
 
-const overridesOf = (f: TargetFlags): TargetOverrides => {
-  const port = f.pgPort === undefined ? undefined : Number(f.pgPort);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65_535)) throw new Error(`--pg-port must be a port number, got ${JSON.stringify(f.pgPort)}`);
-  return {
-    ...(f.backupDir ? { backupDir: f.backupDir } : {}),
-    ...(f.pgDataDir ? { pgDataDir: f.pgDataDir } : {}),
-    ...(port !== undefined ? { pgPort: port } : {}),
-    ...(f.redisUrl ? { redisUrl: f.redisUrl } : {}),
-    ...(f.redisDir ? { redisDir: f.redisDir } : {}),
-    ...(f.pushgatewayUrl ? { pushgatewayUrl: f.pushgatewayUrl } : {}),
-    ...(f.complianceDir ? { complianceDir: f.complianceDir } : {}),
-  };
-};
 
 const targetOf = (ctx: () => CliContext, flags: TargetFlags): BackupTarget => loadTarget(ctx().stateDir, overridesOf(flags));
 

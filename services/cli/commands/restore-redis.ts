@@ -2,12 +2,13 @@
 // snapshot handed back to the relays (services/backup/redis-restore.ts). A subcommand of `restore`,
 // which takes options positionally so both can say --force and --dry-run.
 import type { Command } from "commander";
-import { loadTarget, type TargetOverrides } from "../../backup/adapters/target.js";
+import { loadTarget } from "../../backup/adapters/target.js";
 import { parseSnapshotSelector } from "../../backup/domain/redis-restore-plan.js";
 import { restoreRedis, type RedisRestoreReport } from "../../backup/redis-restore.js";
 import { systemClock } from "../../shared/clock.js";
 import { REPUBLISH_MARGIN_SECONDS } from "../../shared/messaging/republish.js";
 import type { CliContext } from "../context.js";
+import { overridesOf } from "../target-flags.js";
 import { inboxRetentionMs, operatorActor, renderRepublished } from "./bus.js";
 
 interface RestoreRedisFlags {
@@ -25,17 +26,6 @@ interface RestoreRedisFlags {
   json?: boolean;
 }
 
-const overridesOf = (f: RestoreRedisFlags): TargetOverrides => {
-  const port = f.pgPort === undefined ? undefined : Number(f.pgPort);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65_535)) throw new Error(`--pg-port must be a port number, got ${JSON.stringify(f.pgPort)}`);
-  return {
-    ...(f.backupDir ? { backupDir: f.backupDir } : {}),
-    ...(f.redisUrl ? { redisUrl: f.redisUrl } : {}),
-    ...(f.redisDir ? { redisDir: f.redisDir } : {}),
-    ...(f.pgDataDir ? { pgDataDir: f.pgDataDir } : {}),
-    ...(port !== undefined ? { pgPort: port } : {}),
-  };
-};
 
 export const parseMarginSeconds = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new Error(`--margin-seconds must be a whole number of seconds, got ${JSON.stringify(value)}`);
