@@ -31,6 +31,8 @@ interface Options {
   readonly consolePasswordFile?: string;
   readonly out: string;
   readonly seconds: number;
+  readonly rates: readonly number[];
+  readonly warmUp: number;
 }
 
 const parsePaths = (value: string): PathId[] => {
@@ -46,6 +48,20 @@ const positiveSeconds = (value: string): number => {
   return n;
 };
 
+const nonNegativeSeconds = (value: string): number => {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n >= 0)) throw new InvalidArgumentError("zero or a positive number of seconds");
+  return n;
+};
+
+const parseRates = (value: string): number[] => {
+  const rates = value.split(",").map((s) => Number(s.trim()));
+  if (rates.length === 0 || rates.some((r) => !(Number.isInteger(r) && r > 0 && r <= 10_000))) {
+    throw new InvalidArgumentError("comma-separated whole signals per second, 1 to 10000 each (e.g. 25,50,100)");
+  }
+  return rates;
+};
+
 const program = new Command()
   .name("bench")
   .description("Measure Titan's performance targets (ops/ PERFORMANCE_TARGETS and KPIS) on a running stack and print them beside the targets")
@@ -54,6 +70,8 @@ const program = new Command()
   .option("--own-stack", "start a stack of its own (scratch folder, free offset ports) and stop it afterwards", false)
   .option("--keep-stack", "with --own-stack: leave it running and print how to stop it", false)
   .option("--seconds <n>", "how long each signal load and the console load run (full mode)", positiveSeconds, 10)
+  .option("--warm-up <seconds>", "untimed signal load at 50/s before the timed ones, so the services' hot code is compiled as in a long-running process (full mode; 0 skips it)", nonNegativeSeconds, 10)
+  .option("--rates <list>", "signal loads to offer, per second (full mode); the targets are judged at each", parseRates, [SIGNAL_RATES_PER_SECOND.low, SIGNAL_RATES_PER_SECOND.target])
   .option("--console-first-admin", "console path on a fresh stack the bench did not start: enroll its first admin (bench-admin) with the setup code", false)
   .option("--console-user <username>", "console path on a stack the bench did not start: an admin (with a second factor) who invites the bench's viewer; the code comes from TITAN_OTP")
   .option("--console-password-file <file>", "that admin's password (mode 0600)")
@@ -75,8 +93,11 @@ const program = new Command()
 
 const machine = () => ({ cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version });
 
+/** Fast enough to compile every hot path, slow enough never to build a backlog. */
+const SIGNAL_WARM_UP_RATE_PER_SECOND = 50;
+
 const signalLoads = (o: Options): SignalLoad[] =>
-  o.quick ? [{ ratePerSecond: 20, seconds: 2 }] : [SIGNAL_RATES_PER_SECOND.low, SIGNAL_RATES_PER_SECOND.target].map((ratePerSecond) => ({ ratePerSecond, seconds: o.seconds }));
+  o.quick ? [{ ratePerSecond: 20, seconds: 2 }] : o.rates.map((ratePerSecond) => ({ ratePerSecond, seconds: o.seconds }));
 
 const main = async (o: Options): Promise<number> => {
   const progress = createProgress();
@@ -115,6 +136,7 @@ const main = async (o: Options): Promise<number> => {
         s,
         {
           loads,
+          ...(wants("signal") && !o.quick && o.warmUp > 0 ? { warmUp: { ratePerSecond: SIGNAL_WARM_UP_RATE_PER_SECOND, seconds: o.warmUp } } : {}),
           notionalUsd: 150,
           leverage: 5,
           log: (line) => progress.line("signal", line.trim()),

@@ -13,6 +13,7 @@ import { secretFiles } from "../../scripts/stack/secrets.js";
 import { REPO_DIR, readManifest } from "../../scripts/stack/state.js";
 import { DATABASE, serviceDatabaseUrl } from "../../scripts/stack/postgres.js";
 import { benchBrainParametersEnv } from "./brain-parameters.js";
+import type { CpuTargets } from "./cpu.js";
 import { httpsRequest } from "./https.js";
 
 export const LONG_RUNNING_SERVICES = ["brain", "execution", "console", "scavenger"] as const;
@@ -30,7 +31,20 @@ export interface BenchStack {
   get(url: string, timeoutMs?: number): Promise<{ status: number; text: string }>;
   serviceDatabase(service: ServiceName): { readonly url: string; readonly password: string };
   pm2(): Pm2Process[];
+  /** The processes whose CPU time the signal path reports: each service under PM2, Redis, PostgreSQL's postmaster. */
+  cpuTargets(): CpuTargets;
 }
+
+/** The pid a component's pid file names (PostgreSQL's postmaster.pid holds it on its first line). */
+const pidFromFile = (file: string | undefined): number | undefined => {
+  if (!file) return undefined;
+  try {
+    const pid = Number(readFileSync(file, "utf8").split("\n")[0]?.trim());
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 export const benchStack = (ctx: StackContext): BenchStack => {
   const manifest = readManifest(ctx.layout);
@@ -57,6 +71,15 @@ export const benchStack = (ctx: StackContext): BenchStack => {
       password: readFileSync(secretFiles(layout.secretsDir).databasePassword(service), "utf8").trim(),
     }),
     pm2: () => listPm2(layout, ctx.portOffset),
+    cpuTargets: () => {
+      const processes = new Map<string, number>();
+      for (const p of listPm2(layout, ctx.portOffset)) if (p.status === "online" && p.pid > 0) processes.set(p.name, p.pid);
+      const pidOf = (name: string) => pidFromFile(manifest.components.find((c) => c.name === name)?.pidFile);
+      const redis = pidOf("redis");
+      if (redis !== undefined) processes.set("redis", redis);
+      const postgres = pidOf("postgres");
+      return { processes, trees: new Map(postgres === undefined ? [] : [["postgres", postgres]]) };
+    },
   };
 };
 

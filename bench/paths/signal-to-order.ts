@@ -6,10 +6,12 @@ import { redisTlsOptions } from "../../scripts/lib/local-servers.js";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { createDatabase, type Database } from "../../services/shared/db/database.js";
+import { availableParallelism } from "node:os";
+import { cpuUse, formatCpuUse, takeCpuSnapshot, type CpuTargets, type CpuUse } from "../lib/cpu.js";
 import type { BenchStack } from "../lib/stack.js";
 import { judge, TARGETS, type ResultRow } from "../lib/results.js";
 import { formatRate, formatSeconds } from "../lib/stats.js";
-import { PriceWatch } from "../signal/market.js";
+import { PositionWatch, PriceWatch } from "../signal/market.js";
 import { isSettled, readOutcomes, runVerdict, summariseSignalRun, type SignalRunSummary } from "../signal/outcomes.js";
 import { publishAtRate } from "../signal/publisher.js";
 import { benchSignal, signalPlan } from "../signal/signals.js";
@@ -24,6 +26,11 @@ export interface SignalPathOptions {
   readonly notionalUsd: number;
   readonly leverage: number;
   readonly log: (line: string) => void;
+  /**
+   * An untimed load run first (after the probe): services that ran for a day have their hot code
+   * compiled by V8, and a load timed cold would measure the JIT warming up instead.
+   */
+  readonly warmUp?: SignalLoad;
   /** Called around each load (the memory sampler and the statement scrape hang off these). */
   readonly onLoadStart?: (load: SignalLoad) => Promise<void> | void;
 }
@@ -35,6 +42,8 @@ export interface SignalRunResult {
   readonly offeredPerSecond: number;
   readonly maxScheduleLagMs: number;
   readonly summary: SignalRunSummary;
+  /** CPU per published signal, publish start to settled (background work in that window included). */
+  readonly cpu: CpuUse;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +53,9 @@ interface Wiring {
   readonly scavengerDb: Database;
   readonly redis: Redis;
   readonly prices: PriceWatch;
+  readonly positions: PositionWatch;
   readonly symbols: string[];
+  readonly cpuTargets: CpuTargets;
 }
 
 const connect = async (stack: BenchStack): Promise<Wiring> => {
@@ -56,11 +67,14 @@ const connect = async (stack: BenchStack): Promise<Wiring> => {
   await redis.connect();
   const prices = new PriceWatch(redis);
   const symbols = [...(await prices.start()).keys()].sort();
-  return { admin, scavengerDb, redis, prices, symbols };
+  const positions = new PositionWatch(admin);
+  await positions.start();
+  return { admin, scavengerDb, redis, prices, positions, symbols, cpuTargets: stack.cpuTargets() };
 };
 
 const close = async (w: Wiring): Promise<void> => {
   w.prices.stop();
+  w.positions.stop();
   await Promise.allSettled([w.admin.end(), w.scavengerDb.close()]);
   w.redis.disconnect();
 };
@@ -92,12 +106,13 @@ const runOnce = async (w: Wiring, load: SignalLoad, opts: SignalPathOptions): Pr
   const count = Math.max(1, Math.round(load.ratePerSecond * load.seconds));
   const base = runCounter++ * 1_000_003; // side alternation continues across runs
   opts.log(`  publishing ${count} signals at ${load.ratePerSecond}/s over ${w.symbols.join(", ")}`);
+  const cpuBefore = takeCpuSnapshot(w.cpuTargets);
   const published = await publishAtRate(w.scavengerDb, {
     ratePerSecond: load.ratePerSecond,
     count,
     maxInFlight: 64,
     make: (i, nowMs) => {
-      const { symbol, side } = signalPlan(base + i, w.symbols);
+      const { symbol, side } = signalPlan(base + i, w.symbols, (symbol) => w.positions.side(symbol));
       return benchSignal({ symbol, side, priceUsd: w.prices.price(symbol), notionalUsd: opts.notionalUsd, leverage: opts.leverage, tsMs: nowMs });
     },
     onProgress: (n) => {
@@ -107,13 +122,15 @@ const runOnce = async (w: Wiring, load: SignalLoad, opts: SignalPathOptions): Pr
   const publishedIds = published.signalIds.filter((id) => !published.failures.some((f) => f.startsWith(id)));
   // A backlog drains at the brain's pace: allow 20 ms a signal (50/s, a loaded machine's), a minute at least.
   await waitSettled(w, publishedIds, Math.max(60_000, publishedIds.length * 20), opts.log);
+  const cpu = cpuUse(cpuBefore, takeCpuSnapshot(w.cpuTargets), publishedIds.length, availableParallelism());
   const summary = summariseSignalRun(await readOutcomes(w.admin, publishedIds));
   const offeredPerSecond = (publishedIds.length * 1000) / Math.max(1, published.lastCommittedMs - published.firstSentMs);
   opts.log(
     `  ${load.ratePerSecond}/s: offered ${formatRate(offeredPerSecond)}, decided ${formatRate(summary.decisionsPerSecond)}, at the venue ${summary.acked}/${summary.offered}` +
       (summary.signalToAck ? ` (p50 ${formatSeconds(summary.signalToAck.p50Seconds)}, p99 ${formatSeconds(summary.signalToAck.p99Seconds)})` : ""),
   );
-  return { load, published: publishedIds.length, publishFailures: published.failures, offeredPerSecond, maxScheduleLagMs: published.maxScheduleLagMs, summary };
+  opts.log(`  ${formatCpuUse(cpu)}`);
+  return { load, published: publishedIds.length, publishFailures: published.failures, offeredPerSecond, maxScheduleLagMs: published.maxScheduleLagMs, summary, cpu };
 };
 
 /**
@@ -174,13 +191,14 @@ const rowFor = (r: SignalRunResult, quick: boolean): ResultRow => {
       `offered ${formatRate(r.offeredPerSecond)} (publisher at most ${r.maxScheduleLagMs.toFixed(0)} ms behind schedule); decided ${formatRate(s.decisionsPerSecond)}; at the venue ${formatRate(s.acksPerSecond)}`,
       `${s.acked} of ${s.offered} signals reached the venue${Object.keys(s.notSubmitted).length ? `; the rest: ${Object.entries(s.notSubmitted).map(([k, n]) => `${k} ${n}`).join(", ")}` : ""}`,
       `hops of the signals that reached the venue (p50 / p99): ${hopText(s)}`,
+      formatCpuUse(r.cpu),
       ...(s.hops.signalToDecision ? [`every decided signal, tsMs → decision: p50 ${formatSeconds(s.hops.signalToDecision.p50Seconds)}, p99 ${formatSeconds(s.hops.signalToDecision.p99Seconds)} (a backlog shows here first)`] : []),
       ...(r.publishFailures.length ? [`${r.publishFailures.length} publishes failed, first: ${r.publishFailures[0]}`] : []),
       ...(s.notSubmitted["vetoed:stale"] ? ["the percentiles cover only signals that reached the venue: the brain vetoes a signal older than its freshness window, so a backlog is cut off there and shows in the line above instead"] : []),
       ...(broken ? ["no signal reached the venue: the path is broken"] : []),
       ...(saturated ? ["saturated: the brain vetoed every signal (see the decision latency above), so no latency to the venue can be given at this load"] : []),
     ],
-    details: { load: r.load, offeredPerSecond: r.offeredPerSecond, maxScheduleLagMs: r.maxScheduleLagMs, ...s, ackLatenciesSeconds: undefined },
+    details: { load: r.load, offeredPerSecond: r.offeredPerSecond, maxScheduleLagMs: r.maxScheduleLagMs, ...s, ackLatenciesSeconds: undefined, cpuMsPerSignal: Object.fromEntries(r.cpu.msPerUnit), machineCpuMsPerSignal: r.cpu.machineMsPerUnit, machineBusyShare: r.cpu.machineBusyShare },
   };
 };
 
@@ -198,6 +216,10 @@ export const measureSignalToOrder = async (stack: BenchStack, opts: SignalPathOp
       return { rows: [row], runs: [] };
     }
     opts.log("  a probe signal reached the venue; the path works");
+    if (opts.warmUp) {
+      opts.log(`  warming the services' JIT: ${opts.warmUp.ratePerSecond}/s for ${opts.warmUp.seconds} s, untimed`);
+      await runOnce(w, opts.warmUp, { ...opts, log: () => undefined });
+    }
     const runs: SignalRunResult[] = [];
     for (const load of opts.loads) {
       await opts.onLoadStart?.(load);

@@ -1,5 +1,7 @@
-// The latest linear trade price per symbol, read from the market-data stream execution publishes, so the
-// bench's entry zones sit where the market is (execution refuses a command whose zone it is not near).
+// What the bench reads back from the stack to shape its signals: the latest linear trade price per symbol
+// from the market-data stream execution publishes (execution refuses a command whose zone is not near the
+// market), and the side of each paper position (so signals work positions back towards flat).
+import type pg from "pg";
 import type { Redis } from "ioredis";
 import { streamOf } from "../../services/shared/contracts/index.js";
 
@@ -58,5 +60,39 @@ export class PriceWatch {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+}
+
+/**
+ * The side of each symbol's paper position, from execution's shadow positions (read with the bench's
+ * admin connection, refreshed in the background; a failed read keeps the last answer).
+ */
+export class PositionWatch {
+  private sides = new Map<string, "long" | "short" | "flat">();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly admin: pg.Pool,
+    private readonly intervalMs = 100,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.intervalMs);
+    this.timer.unref();
+  }
+
+  side(symbol: string): "long" | "short" | "flat" {
+    return this.sides.get(symbol) ?? "flat";
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async refresh(): Promise<void> {
+    const { rows } = await this.admin.query<{ symbol: string; side: string; qty: number }>("SELECT symbol, side, qty::float8 AS qty FROM execution.positions");
+    this.sides = new Map(rows.map((r) => [r.symbol, r.qty > 0 && (r.side === "long" || r.side === "short") ? r.side : "flat"]));
   }
 }

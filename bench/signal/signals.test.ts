@@ -33,4 +33,25 @@ describe("the bench's signals", () => {
     ]);
     expect(() => signalPlan(0, [])).toThrow(/no symbols/);
   });
+
+  it("reduce a symbol's open position instead of alternating, so sized-down orders cannot make it drift", () => {
+    const held = { A: "long", B: "short", C: "flat" } as const;
+    const plan = Array.from({ length: 6 }, (_, i) => signalPlan(i, ["A", "B", "C"], (s) => held[s as keyof typeof held]));
+    expect(plan.map((p) => p.side)).toEqual(["short", "long", "long", "short", "long", "short"]);
+  });
+
+  it("keep a simulated position bounded whatever fraction of each order the brain authorises", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0.1, max: 1, noNaN: true }), { minLength: 50, maxLength: 400 }), (fractions) => {
+        let position = 0; // signed notional, one symbol
+        let worst = 0;
+        fractions.forEach((fraction, i) => {
+          const { side } = signalPlan(i, ["A"], () => (Math.abs(position) < 1e-9 ? "flat" : position > 0 ? "long" : "short"));
+          position += (side === "long" ? 1 : -1) * 150 * fraction;
+          worst = Math.max(worst, Math.abs(position));
+        });
+        expect(worst).toBeLessThanOrEqual(150);
+      }),
+    );
+  });
 });

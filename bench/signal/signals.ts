@@ -1,6 +1,8 @@
 // The signals the bench offers the brain: shaped like the scavenger's (phase 1, an entry zone around the
-// market, a stop below and a target above for a long), small enough for the risk caps, and alternating
-// sides per symbol so the paper positions they open net out instead of growing into the leverage cap.
+// market, a stop below and a target above for a long), small enough for the risk caps, and on the side
+// that works the symbol's paper position back towards flat (alternating while it is flat). Alternating
+// alone drifts: the brain sizes some orders down (correlation, leverage headroom), so the positions grow
+// until the phase's allocation is used up and every later signal is vetoed.
 import { randomUUID } from "node:crypto";
 import type { Signal } from "../../services/shared/contracts/index.js";
 
@@ -48,10 +50,17 @@ export const benchSignal = (spec: SignalSpec): Signal => {
   };
 };
 
-/** Round-robin over symbols; each symbol's signals alternate long, short, long… */
-export const signalPlan = (index: number, symbols: readonly string[]): { symbol: string; side: "long" | "short" } => {
+export type PositionSide = "long" | "short" | "flat";
+
+/**
+ * Round-robin over symbols. A symbol with an open position gets the side that reduces it; a flat one
+ * alternates long, short, long… by its turn.
+ */
+export const signalPlan = (index: number, symbols: readonly string[], positionSide: (symbol: string) => PositionSide = () => "flat"): { symbol: string; side: "long" | "short" } => {
   if (symbols.length === 0) throw new RangeError("no symbols to send signals for");
   const symbol = symbols[index % symbols.length] as string;
+  const held = positionSide(symbol);
+  if (held !== "flat") return { symbol, side: held === "long" ? "short" : "long" };
   const perSymbol = Math.floor(index / symbols.length);
   return { symbol, side: perSymbol % 2 === 0 ? "long" : "short" };
 };
