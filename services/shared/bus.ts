@@ -15,12 +15,14 @@ export interface PublishOptions {
   readonly causationId?: string;
   /** A deterministic id makes a replayed publish collapse into the first one downstream. */
   readonly id?: string;
+  /** With a deterministic id: nothing is written when the outbox already holds that id (see EnqueueOptions). */
+  readonly skipIfPresent?: boolean;
 }
 
 /** Writes a message to the outbox in the caller's transaction; it is published after the commit. */
 export const publishInTransaction = async <T extends MessageType>(tx: Queryable, type: T, payload: MessageOf<T>, opts: PublishOptions): Promise<EnvelopeOf<T>> => {
   const envelope = makeEnvelope(type, payload, opts);
-  await enqueueInTransaction(tx, envelope, streamOf(type), { validate: contractValidator });
+  await enqueueInTransaction(tx, envelope, streamOf(type), { validate: contractValidator, ...(opts.skipIfPresent ? { skipIfPresent: true } : {}) });
   return envelope;
 };
 

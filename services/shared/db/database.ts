@@ -74,6 +74,23 @@ export const onCommit = (tx: Queryable, fn: () => void): void => {
   hooks.push(fn);
 };
 
+/** A transaction an earlier statement aborted: PostgreSQL would turn its COMMIT into a ROLLBACK without an error. */
+export class TransactionAbortedError extends Error {
+  constructor() {
+    super("the transaction was aborted by an earlier failed statement (an error caught and not rethrown); nothing was committed");
+    this.name = "TransactionAbortedError";
+  }
+}
+
+/**
+ * Throws when `tx`'s connection reports a failed transaction (ReadyForQuery status "E"): code that
+ * caught an SQL error and carried on must fail where it did, not at a COMMIT that silently rolls back.
+ * Costs no round trip: the status came with the last statement's answer.
+ */
+const assertTransactionUsable = (tx: { readonly client: pg.PoolClient }): void => {
+  if (tx.client.getTransactionStatus() === "E") throw new TransactionAbortedError();
+};
+
 // Numeric columns arrive as strings by default; int8 counts fit in a double for our uses.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
@@ -124,7 +141,9 @@ export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, 
         const tx = { client, query: timedOn(client), [AFTER_COMMIT]: hooks, [BEFORE_COMMIT]: [] as Array<() => Promise<void>>, [POOL]: pool };
         const result = await fn(tx);
         await flushBeforeCommit(tx);
-        await timed(client, "commit", "COMMIT");
+        assertTransactionUsable(tx);
+        const committed = await timed(client, "commit", "COMMIT");
+        if (committed.command === "ROLLBACK") throw new TransactionAbortedError();
         for (const hook of hooks) {
           try {
             hook();

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { ServiceName } from "../../../ops/services.js";
 import { systemClock, type Clock } from "../clock.js";
-import { flushBeforeCommit, type Database, type Queryable } from "../db/database.js";
+import { TransactionAbortedError, flushBeforeCommit, type Database, type Queryable } from "../db/database.js";
 import { faultPoint } from "../faults.js";
 import { ServiceMetrics } from "../metrics.js";
 import { describeError, recordDeadLetter } from "./dead-letter.js";
@@ -92,6 +92,14 @@ class HandlerError extends Error {
 }
 
 type Outcome = "processed" | "duplicate";
+
+/**
+ * A handler that swallowed an SQL error left its transaction aborted, which the transaction helper
+ * finds at COMMIT (PostgreSQL would roll back without an error): the handler's failure, not the store's.
+ */
+const handlerAbortedTransaction = (err: unknown): never => {
+  throw err instanceof TransactionAbortedError ? new HandlerError(err) : err;
+};
 
 const STOPPED = Symbol("stopped");
 
@@ -305,10 +313,9 @@ export class StreamConsumer {
         outcomes.push("processed");
       }
       await flushBeforeCommit(tx);
-      await tx.query("messaging_inbox_commit_probe", "SELECT 1");
       faultPoint(MESSAGING_FAULT_POINTS.consumerAfterReceiveBeforeCommit);
       return outcomes;
-    }).then((outcomes) => {
+    }).catch(handlerAbortedTransaction).then((outcomes) => {
       if (outcomes.includes("processed")) faultPoint(MESSAGING_FAULT_POINTS.consumerAfterCommitBeforeAck);
       return outcomes;
     });
@@ -423,15 +430,12 @@ export class StreamConsumer {
       try {
         await this.opts.handler(envelope, tx, { stream, entryId, attempt });
         await flushBeforeCommit(tx); // the handler's gathered writes (its outbox rows) fail as the handler's
-        // A handler that swallowed an SQL error leaves the transaction aborted, and COMMIT would then
-        // roll back without an error: probe so that counts as the handler's failure, not a success.
-        await tx.query("messaging_inbox_commit_probe", "SELECT 1");
       } catch (err) {
         throw new HandlerError(err);
       }
       faultPoint(MESSAGING_FAULT_POINTS.consumerAfterReceiveBeforeCommit);
       return "processed";
-    }).then((outcome) => {
+    }).catch(handlerAbortedTransaction).then((outcome) => {
       if (outcome === "processed") faultPoint(MESSAGING_FAULT_POINTS.consumerAfterCommitBeforeAck);
       return outcome;
     });

@@ -16,6 +16,12 @@ export const outboxChannel = (schema: string): string => {
 export interface EnqueueOptions {
   /** Contracts' validator: an envelope it rejects is refused before anything is written. */
   readonly validate?: MessageValidator;
+  /**
+   * A message with a deterministic id that may already be in the outbox (derived again from the same
+   * facts, e.g. after a restart): written only if no row has its id, and then not published again. Without
+   * it, an id already there fails the transaction.
+   */
+  readonly skipIfPresent?: boolean;
 }
 
 /** An outbox row as written: what a relay needs to publish it. */
@@ -24,6 +30,11 @@ export interface CommittedOutboxRow {
   readonly stream: string;
   readonly type: string;
   readonly json: string;
+}
+
+/** A row waiting for its transaction's commit, and whether an existing row with its id is expected. */
+interface GatheredRow extends CommittedOutboxRow {
+  readonly skipIfPresent: boolean;
 }
 
 /** A relay in this process, publishing rows the moment a transaction on its pool commits them. */
@@ -47,7 +58,7 @@ export const attachCommittedRowsSink = (pool: pg.Pool, sink: CommittedRowsSink):
 };
 
 /** Messages a transaction enqueued, written together just before it commits. */
-const pendingByTransaction = new WeakMap<Queryable, Map<string, CommittedOutboxRow>>();
+const pendingByTransaction = new WeakMap<Queryable, Map<string, GatheredRow>>();
 
 /** True when `messageId` is already in `tx`'s outbox: written, or waiting for the commit to be written. */
 export const isEnqueuedInTransaction = (tx: Queryable, messageId: string): boolean => pendingByTransaction.get(tx)?.has(messageId.toLowerCase()) ?? false;
@@ -55,22 +66,37 @@ export const isEnqueuedInTransaction = (tx: Queryable, messageId: string): boole
 /** How long rows handed to this process's relay are its alone; past it, any relay's claim takes them. */
 export const PUBLISH_LEASE_SECONDS = 5;
 
-/** Rows for any relay (NOTIFY wakes them), or leased to this process's relay (no NOTIFY: it is handed them). */
-const insertRows = (tx: Queryable, rows: readonly CommittedOutboxRow[], leased: boolean) =>
-  tx.query(
+/**
+ * Rows for any relay (NOTIFY wakes them), or leased to this process's relay (no NOTIFY: it is handed
+ * them). Returns the rows written: a row whose id is already there is skipped when it allows that, and
+ * fails the transaction otherwise.
+ */
+const insertRows = async (tx: Queryable, rows: readonly GatheredRow[], leased: boolean): Promise<GatheredRow[]> => {
+  const { rows: written } = await tx.query<{ id: string }>(
     `${rows.length === 1 ? "messaging_outbox_enqueue" : "messaging_outbox_enqueue_batch"}${leased ? "_leased" : ""}`,
     leased
       ? `INSERT INTO outbox (id, stream, type, envelope, leased_until)
          SELECT id, stream, type, envelope::jsonb, now() + make_interval(secs => $5)
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, stream, type, envelope)`
-      : `WITH queued AS (
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, stream, type, envelope)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id::text AS id`
+      : // PostgreSQL delivers one notification per channel and payload per transaction, however many rows.
+        `WITH queued AS (
            INSERT INTO outbox (id, stream, type, envelope)
            SELECT id, stream, type, envelope::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, stream, type, envelope)
-           RETURNING 1
+           ON CONFLICT (id) DO NOTHING
+           RETURNING id
          )
-         SELECT pg_notify('titan_outbox_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM queued)`,
+         SELECT id::text AS id, pg_notify('titan_outbox_' || current_schema(), '') FROM queued`,
     [rows.map((r) => r.id), rows.map((r) => r.stream), rows.map((r) => r.type), rows.map((r) => r.json), ...(leased ? [PUBLISH_LEASE_SECONDS] : [])],
   );
+  if (written.length === rows.length) return [...rows];
+  const writtenIds = new Set(written.map((r) => r.id));
+  const present = rows.filter((r) => !writtenIds.has(r.id));
+  const unexpected = present.find((r) => !r.skipIfPresent);
+  if (unexpected) throw new InvalidMessageError(`message ${unexpected.id} is already in the outbox`);
+  return rows.filter((r) => writtenIds.has(r.id));
+};
 
 /**
  * Writes `envelope` to the outbox of the schema `tx` works in, to be published to `stream`, and
@@ -91,14 +117,14 @@ export const enqueueInTransaction = async (tx: Queryable, envelope: Envelope, st
   if (typeof checked.type !== "string" || checked.type.length === 0) throw new InvalidMessageError("envelope type must be a non-empty string");
   const json = JSON.stringify(checked);
   if (json.length > MAX_ENVELOPE_CHARS) throw new InvalidMessageError(`envelope is ${json.length} characters, over the ${MAX_ENVELOPE_CHARS} limit`);
-  const row: CommittedOutboxRow = { id: checked.id.toLowerCase(), stream, type: checked.type, json };
+  const row: GatheredRow = { id: checked.id.toLowerCase(), stream, type: checked.type, json, skipIfPresent: opts.skipIfPresent === true };
   if (!isHookedTransaction(tx)) {
     await insertRows(tx, [row], false);
     return;
   }
   let pending = pendingByTransaction.get(tx);
   if (pending === undefined) {
-    const rows = new Map<string, CommittedOutboxRow>();
+    const rows = new Map<string, GatheredRow>();
     pending = rows;
     pendingByTransaction.set(tx, rows);
     beforeCommit(tx, async () => {
@@ -107,13 +133,15 @@ export const enqueueInTransaction = async (tx: Queryable, envelope: Envelope, st
       if (rows.size === 0) return;
       const pool = transactionPool(tx);
       const sink = pool === undefined ? undefined : sinks.get(pool);
-      const written = [...rows.values()];
-      await insertRows(tx, written, sink !== undefined);
-      if (sink !== undefined) onCommit(tx, () => sink.publishCommitted(written));
+      const written = await insertRows(tx, [...rows.values()], sink !== undefined);
+      if (sink !== undefined && written.length > 0) onCommit(tx, () => sink.publishCommitted(written.map(({ id, stream: s, type, json: j }) => ({ id, stream: s, type, json: j }))));
     });
   }
   // The same id twice in one transaction would fail at COMMIT on the primary key; fail here, where it happens.
-  if (pending.has(row.id)) throw new InvalidMessageError(`message ${row.id} is already in this transaction's outbox`);
+  if (pending.has(row.id)) {
+    if (row.skipIfPresent) return;
+    throw new InvalidMessageError(`message ${row.id} is already in this transaction's outbox`);
+  }
   pending.set(row.id, row);
 };
 

@@ -65,6 +65,10 @@ describe("dead letters", () => {
       handler: async (envelope, tx, delivery) => {
         handlerCalls.set(envelope.id, [...(handlerCalls.get(envelope.id) ?? []), delivery.attempt]);
         await effect(envelope, tx, delivery);
+        if ((envelope.payload as { swallow?: boolean }).swallow) {
+          // A handler that catches an SQL error and carries on: its transaction is aborted all the same.
+          await tx.query("test_failing", "SELECT 1 / 0").catch(() => undefined);
+        }
       },
     });
     await relay.start();
@@ -161,5 +165,17 @@ describe("dead letters", () => {
     expect(handlerCalls.get(poison.id)).toEqual([1, 2, 3]);
     const letters = await db.pool.query("SELECT 1 FROM brain.dead_letters WHERE message_id = $1", [poison.id]);
     expect(letters.rowCount).toBe(1);
+  });
+
+  it("fails a handler that swallowed an SQL error (its transaction was aborted) instead of acknowledging a rollback", async () => {
+    const swallowing = testEnvelope(7, { swallow: true });
+    await redis.xadd(stream, "*", ...encodeEntryFields(swallowing));
+    await waitFor(async () => (await db.pool.query("SELECT 1 FROM brain.dead_letters WHERE message_id = $1", [swallowing.id])).rowCount === 1, 15_000, "the dead letter");
+    expect(handlerCalls.get(swallowing.id)).toEqual([1, 2, 3]);
+    const letter = await db.pool.query<DeadLetterRow>("SELECT reason_class, reason, attempts FROM brain.dead_letters WHERE message_id = $1", [swallowing.id]);
+    expect(letter.rows[0]).toMatchObject({ reason_class: "handler-failed", attempts: MAX_ATTEMPTS });
+    expect(letter.rows[0]?.reason).toMatch(/TransactionAbortedError: the transaction was aborted by an earlier failed statement/);
+    const effects = await db.pool.query("SELECT 1 FROM brain.effects WHERE message_id = $1", [swallowing.id]);
+    expect(effects.rowCount).toBe(0); // its effect was rolled back with the rest
   });
 });

@@ -1,9 +1,10 @@
 // A transaction's outbox rows are gathered and written in one statement just before its COMMIT: the
 // order of enqueueing is the order of publishing, a rollback leaves nothing, the same message twice is
-// refused where it happens, and a transaction not started by Database.transaction writes at once.
+// refused where it happens, and a transaction not started by Database.transaction writes at once. A
+// message marked skipIfPresent whose id the outbox already holds is left out, and handed to no relay.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "../../../services/shared/db/database.js";
-import { InvalidMessageError, enqueueInTransaction, isEnqueuedInTransaction } from "../../../services/shared/messaging/index.js";
+import { InvalidMessageError, attachCommittedRowsSink, enqueueInTransaction, isEnqueuedInTransaction, type CommittedOutboxRow } from "../../../services/shared/messaging/index.js";
 import { ServiceMetrics } from "../../../services/shared/metrics.js";
 import { prepareSchema, schemaUrl, testEnvelope } from "../../support/messaging/fixtures.js";
 import { metricCount } from "../../support/metrics.js";
@@ -71,5 +72,42 @@ describe("outbox rows gathered per transaction", () => {
       client.release();
     }
     expect(await seqs()).toEqual([3]);
+  });
+
+  it("skips a message marked skipIfPresent whose id is already there, hands the relay only what it wrote, and still refuses an unmarked copy", async () => {
+    await db.pool.query("TRUNCATE brain.outbox");
+    const handed: string[] = [];
+    const detach = attachCommittedRowsSink(serviceDb.pool, { publishCommitted: (rows: readonly CommittedOutboxRow[]) => handed.push(...rows.map((r) => r.id)) });
+    try {
+      const [first, second, third] = [testEnvelope(10), testEnvelope(11), testEnvelope(12)];
+      await serviceDb.transaction(async (tx) => {
+        await enqueueInTransaction(tx, first, "titan:gathered");
+      });
+      await serviceDb.transaction(async (tx) => {
+        await enqueueInTransaction(tx, first, "titan:gathered", { skipIfPresent: true }); // written before: skipped
+        await enqueueInTransaction(tx, second, "titan:gathered", { skipIfPresent: true });
+        await enqueueInTransaction(tx, second, "titan:gathered", { skipIfPresent: true }); // twice in one transaction: once
+        await enqueueInTransaction(tx, third, "titan:gathered");
+      });
+      expect(await seqs()).toEqual([10, 11, 12]);
+      expect(handed).toEqual([first.id, second.id, third.id]);
+      // Written by a transaction not started by Database.transaction: skipped the same way, at once.
+      const client = await serviceDb.pool.connect();
+      try {
+        const tx = { query: (_statement: string, sql: string, params?: readonly unknown[]) => client.query(sql, params as unknown[]) };
+        await enqueueInTransaction(tx, second, "titan:gathered", { skipIfPresent: true });
+      } finally {
+        client.release();
+      }
+      await expect(
+        serviceDb.transaction(async (tx) => {
+          await enqueueInTransaction(tx, testEnvelope(13), "titan:gathered");
+          await enqueueInTransaction(tx, third, "titan:gathered");
+        }),
+      ).rejects.toThrow(`message ${third.id} is already in the outbox`);
+      expect(await seqs()).toEqual([10, 11, 12]);
+    } finally {
+      detach();
+    }
   });
 });
