@@ -1,9 +1,9 @@
 // Publishes a schema's outbox to Redis Streams. Rows a transaction of this process commits are handed
 // over at once (the fast path: XADD, then a mark, no claim transaction); rows from elsewhere wake it by
 // NOTIFY, and a poll is the fallback for everything.
-// Rows are claimed with FOR UPDATE SKIP LOCKED (several relays share an outbox safely), added to
-// their streams in one pipeline and marked published in the same transaction: a crash between XADD
-// and the mark republishes the batch, which consumers' inboxes absorb. Redis or PostgreSQL being down
+// Rows are claimed with FOR UPDATE SKIP LOCKED (several relays share an outbox safely) and marked
+// published by the same statement, added to their streams in one pipeline, and the transaction commits
+// after the XADD: a crash between XADD and COMMIT republishes the batch, which consumers' inboxes absorb. Redis or PostgreSQL being down
 // only delays publishing; rows stay until they are out.
 import type pg from "pg";
 import type { Redis } from "ioredis";
@@ -41,6 +41,8 @@ export interface OutboxRelayOptions {
 }
 
 interface OutboxRow {
+  /** Enqueue order (claimed rows; the fast path's rows come in commit order already). */
+  readonly seq?: number;
   readonly id: string;
   readonly stream: string;
   readonly envelope: string;
@@ -216,7 +218,11 @@ export class OutboxRelay implements CommittedRowsSink {
     });
   }
 
-  /** One batch: claim, XADD in one pipeline, mark published, commit. Returns the rows published. */
+  /**
+   * One batch: claim and mark published in one statement, XADD in one pipeline, commit. The mark
+   * becomes visible only with the commit, which follows the XADD: a failed XADD or a crash before the
+   * commit rolls it back and the rows are claimed again. Returns the rows published.
+   */
   private async publishBatch(): Promise<number> {
     let rows: OutboxRow[] = [];
     let store: FailedStore = "postgres";
@@ -225,21 +231,19 @@ export class OutboxRelay implements CommittedRowsSink {
         guardCheckedOutClient(tx.client);
         ({ rows } = await tx.query<OutboxRow>(
           "messaging_outbox_claim",
-          `SELECT id::text AS id, stream, envelope::text AS envelope,
-                  EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 AS lag_seconds
-             FROM outbox WHERE published_at IS NULL AND (leased_until IS NULL OR leased_until < now()) ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          `UPDATE outbox o SET published_at = now(), attempts = o.attempts + 1, last_error = NULL
+             FROM (SELECT id FROM outbox WHERE published_at IS NULL AND (leased_until IS NULL OR leased_until < now()) ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED) claimed
+            WHERE o.id = claimed.id
+           RETURNING o.seq, o.id::text AS id, o.stream, o.envelope::text AS envelope,
+                     EXTRACT(EPOCH FROM clock_timestamp() - o.created_at)::float8 AS lag_seconds`,
           [this.batchSize],
         ));
         if (rows.length === 0) return;
+        rows = [...rows].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0)); // RETURNING keeps no order
         store = "redis";
         await this.xaddAll(rows);
         faultPoint(MESSAGING_FAULT_POINTS.relayAfterXaddBeforeMarkPublished);
         store = "postgres";
-        await tx.query(
-          "messaging_outbox_mark_published",
-          "UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])",
-          [rows.map((r) => r.id)],
-        );
       });
     } catch (err) {
       throw new RelayCycleError(store, rows.map((r) => r.id), err);
