@@ -1,5 +1,5 @@
 // Publishes a schema's outbox to Redis Streams. Rows a transaction of this process commits are handed
-// over at once (the fast path: XADD, then a mark, no claim transaction); rows from elsewhere wake it by
+// over at once (the fast path: XADD, then a mark gathered off the path, no claim); rows from elsewhere wake it by
 // NOTIFY, and a poll is the fallback for everything.
 // Rows are claimed with FOR UPDATE SKIP LOCKED (several relays share an outbox safely) and marked
 // published by the same statement, added to their streams in one pipeline, and the transaction commits
@@ -79,6 +79,9 @@ export class OutboxRelay implements CommittedRowsSink {
   /** Committed rows handed over by this process's transactions, leased to this relay (claims skip them). */
   private fastQueue: Array<CommittedOutboxRow & { readonly committedAtMs: number }> = [];
   private fastDraining: Promise<void> | null = null;
+  /** Published on the fast path, not yet marked; `marking` is the statement in flight. */
+  private unmarked: string[] = [];
+  private marking: Promise<void> | null = null;
   private detachSink: (() => void) | null = null;
 
   constructor(private readonly opts: OutboxRelayOptions) {
@@ -125,35 +128,53 @@ export class OutboxRelay implements CommittedRowsSink {
   private async fastDrain(): Promise<void> {
     while (this.fastQueue.length > 0 && this.running) {
       const batch = this.fastQueue.splice(0, this.batchSize);
-      const ids = batch.map((r) => r.id);
       try {
         await this.xaddAll(batch.map((r) => ({ id: r.id, stream: r.stream, envelope: r.json, lag_seconds: 0 })));
       } catch (err) {
         // Redis failed: the rows are released to the claiming path, which waits out the backoff.
         const rest = this.fastQueue.splice(0).map((r) => r.id);
-        await this.backOff(err, "redis", [...ids, ...rest]);
+        await this.backOff(err, "redis", [...batch.map((r) => r.id), ...rest]);
         continue;
       }
       this.failures = 0;
       faultPoint(MESSAGING_FAULT_POINTS.relayAfterXaddBeforeMarkPublished);
+      const nowMs = this.clock.nowMs();
+      for (const row of batch) {
+        this.metrics.publishedTotal.inc({ stream: row.stream });
+        this.metrics.lagSeconds.observe(Math.max(0, nowMs - row.committedAtMs) / 1000);
+      }
+      this.queueMarks(batch.map((r) => r.id));
+    }
+    this.fastQueue = this.running ? this.fastQueue : [];
+  }
+
+  /**
+   * Marks published rows off the publishing path, one statement at a time: rows published while one
+   * is in flight share the next. Until marked, a row stays leased to this relay; a crash before the mark
+   * lets another relay send it again once the lease ends, which consumers' inboxes absorb.
+   */
+  private queueMarks(ids: readonly string[]): void {
+    this.unmarked.push(...ids);
+    this.marking ??= this.markAll().finally(() => {
+      this.marking = null;
+    });
+  }
+
+  private async markAll(): Promise<void> {
+    while (this.unmarked.length > 0) {
+      const ids = this.unmarked.splice(0);
       try {
         await this.opts.db.query(
           "messaging_outbox_mark_published_fast",
           "UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL, leased_until = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL",
           [ids],
         );
-        const nowMs = this.clock.nowMs();
-        for (const row of batch) {
-          this.metrics.publishedTotal.inc({ stream: row.stream });
-          this.metrics.lagSeconds.observe(Math.max(0, nowMs - row.committedAtMs) / 1000);
-        }
       } catch (err) {
-        // Published but not marked: the claiming path sends them again, and consumers' inboxes absorb the repeat.
+        // Published but not marked: the claiming path sends them again after the lease, and consumers' inboxes absorb the repeat.
         this.metrics.publishFailuresTotal.inc({ reason: "postgres" });
         this.log.warn({ err: (err as Error).message, rows: ids.length }, "outbox relay: marking published rows failed; they will be sent again");
       }
     }
-    this.fastQueue = this.running ? this.fastQueue : [];
   }
 
   /** Asks for a publish cycle now (a same-process producer calls this after its commit). */
@@ -180,12 +201,13 @@ export class OutboxRelay implements CommittedRowsSink {
     this.cancels.clear();
     await this.fastDraining;
     await this.draining;
+    await this.marking;
     this.dropListener(undefined);
   }
 
-  /** Resolves when no publish cycle is in progress (one that a wake-up queued included). */
+  /** Resolves when no publish cycle or mark is in progress (one that a wake-up queued included). */
   async drained(): Promise<void> {
-    while (this.draining || this.fastDraining) await (this.draining ?? this.fastDraining);
+    while (this.draining || this.fastDraining || this.marking) await (this.draining ?? this.fastDraining ?? this.marking);
   }
 
   private async drain(): Promise<void> {
