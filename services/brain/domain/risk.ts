@@ -1,8 +1,11 @@
 // The risk guardian's figures (domain.md "Signal approval", step 4, and "Portfolio figures kept current"):
 // exposure with netting, projected leverage, correlation, beta to BTC, historical VaR, daily drawdown.
 
+import { pairReturns, sharedReturns, type PricePoint, type Series } from "./aligned-returns.js";
 import type { BrainParameters } from "./brain-parameters.js";
-import { lowerQuantile, pearson, sampleCovariance, sampleVariance } from "./statistics.js";
+import { lowerQuantileInPlace } from "./statistics.js";
+
+export type { PricePoint } from "./aligned-returns.js";
 
 export type PositionSide = "long" | "short";
 
@@ -13,13 +16,14 @@ export interface OpenPosition {
   readonly notionalUsd: number;
 }
 
-export interface PricePoint {
-  readonly tsMs: number;
-  readonly priceUsd: number;
-}
-
-/** Recent prices per symbol at a common sampling (e.g. 1-minute closes), oldest first. */
+/**
+ * Recent prices per symbol at a common sampling (e.g. 1-minute closes), oldest first. The arrays are
+ * never mutated (a changed series is a new array): the figures below memoise by array (aligned-returns.ts).
+ */
 export type PriceHistory = ReadonlyMap<string, readonly PricePoint[]>;
+
+const NO_POINTS: Series = Object.freeze([]);
+const seriesOf = (history: PriceHistory, symbol: string): Series => history.get(symbol) ?? NO_POINTS;
 
 /** The trade being considered: a signal's symbol, side and size. */
 export interface ProposedExposure {
@@ -94,25 +98,16 @@ export function fitsLeverageCap(positions: readonly OpenPosition[], trade: Propo
  * Returns of two symbols over the timestamps they share, pairwise: a return is taken only between two
  * consecutive shared timestamps, so a gap in one series never pairs returns over different spans.
  */
-export function alignedReturns(a: readonly PricePoint[], b: readonly PricePoint[]): { xs: number[]; ys: number[] } {
-  const bByTs = new Map(b.map((p) => [p.tsMs, p.priceUsd]));
-  const shared = a.filter((p) => bByTs.has(p.tsMs));
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = 1; i < shared.length; i++) {
-    const prev = shared[i - 1] as PricePoint;
-    const cur = shared[i] as PricePoint;
-    xs.push(cur.priceUsd / prev.priceUsd - 1);
-    ys.push((bByTs.get(cur.tsMs) as number) / (bByTs.get(prev.tsMs) as number) - 1);
-  }
+export function alignedReturns(a: readonly PricePoint[], b: readonly PricePoint[]): { readonly xs: readonly number[]; readonly ys: readonly number[] } {
+  const { xs, ys } = pairReturns(a, b);
   return { xs, ys };
 }
 
 /** Pearson correlation of two symbols' returns; 1 for a symbol with itself; null with too little data. */
 export function returnCorrelation(history: PriceHistory, symbolA: string, symbolB: string, minSamples: number): number | null {
   if (symbolA === symbolB) return 1;
-  const { xs, ys } = alignedReturns(history.get(symbolA) ?? [], history.get(symbolB) ?? []);
-  return xs.length < minSamples ? null : pearson(xs, ys);
+  const pair = pairReturns(seriesOf(history, symbolA), seriesOf(history, symbolB));
+  return pair.xs.length < minSamples ? null : pair.correlation;
 }
 
 export interface CorrelationCheck {
@@ -144,11 +139,8 @@ export function correlationCheck(positions: readonly OpenPosition[], trade: Prop
 /** β = cov(r, r_benchmark) / var(r_benchmark); null with too little data or a flat benchmark. */
 export function betaTo(history: PriceHistory, symbol: string, benchmarkSymbol: string, minSamples: number): number | null {
   if (symbol === benchmarkSymbol) return 1;
-  const { xs, ys } = alignedReturns(history.get(symbol) ?? [], history.get(benchmarkSymbol) ?? []);
-  if (xs.length < minSamples) return null;
-  const cov = sampleCovariance(xs, ys);
-  const variance = sampleVariance(ys);
-  return cov === null || variance === null || variance === 0 ? null : cov / variance;
+  const pair = pairReturns(seriesOf(history, symbol), seriesOf(history, benchmarkSymbol));
+  return pair.xs.length < minSamples ? null : pair.beta;
 }
 
 export interface PortfolioBeta {
@@ -180,20 +172,17 @@ export function portfolioBeta(positions: readonly OpenPosition[], history: Price
 export function historicalVarUsd(positions: readonly OpenPosition[], history: PriceHistory, params: BrainParameters): number | null {
   const exposures = [...netExposureBySymbol(positions)].filter(([, net]) => net !== 0);
   if (exposures.length === 0) return 0;
-  const series = exposures.map(([symbol]) => new Map((history.get(symbol) ?? []).map((p) => [p.tsMs, p.priceUsd])));
-  const first = series[0] as Map<number, number>;
-  const shared = [...first.keys()].filter((ts) => series.every((s) => s.has(ts))).sort((a, b) => a - b);
-  if (shared.length - 1 < params.signals.minReturnSamples) return null;
-  const pnls: number[] = [];
-  const intervals: number[] = [];
-  for (let i = 1; i < shared.length; i++) {
-    const [prevTs, ts] = [shared[i - 1] as number, shared[i] as number];
-    intervals.push(ts - prevTs);
-    pnls.push(exposures.reduce((acc, [, net], k) => acc + net * ((series[k]?.get(ts) as number) / (series[k]?.get(prevTs) as number) - 1), 0));
+  // What depends on the history alone (returns over the shared timestamps) is memoised; the PnL per scenario is not.
+  const { returns, count, medianIntervalMs } = sharedReturns(exposures.map(([symbol]) => seriesOf(history, symbol)));
+  if (count < params.signals.minReturnSamples || medianIntervalMs === null) return null;
+  const pnls = new Float64Array(count);
+  for (let i = 0; i < pnls.length; i++) {
+    let acc = 0;
+    for (let k = 0; k < exposures.length; k++) acc = acc + (exposures[k] as [string, number])[1] * ((returns[k] as Float64Array)[i] as number);
+    pnls[i] = acc;
   }
-  const tailPnl = lowerQuantile(pnls, 1 - params.risk.varConfidence) as number;
-  const intervalMs = lowerQuantile(intervals, 0.5) as number;
-  const scale = Math.sqrt(Math.max(1, params.risk.varHorizonMs / intervalMs));
+  const tailPnl = lowerQuantileInPlace(pnls, 1 - params.risk.varConfidence) as number;
+  const scale = Math.sqrt(Math.max(1, params.risk.varHorizonMs / medianIntervalMs));
   return Math.max(0, -tailPnl) * scale;
 }
 

@@ -55,7 +55,50 @@ export function simpleReturns(prices: readonly number[]): number[] {
 export function lowerQuantile(values: readonly number[], level: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
+  return sorted[lowerQuantileIndex(sorted.length, level)] as number;
+}
+
+/** Where lowerQuantile's value sits in `count` sorted values (count ≥ 1). */
+export function lowerQuantileIndex(count: number, level: number): number {
   // 1 − 0.95 is 0.05000000000000004 in floating point: without the tolerance 20 × it would round up to 2.
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * level - 1e-9) - 1));
-  return sorted[index] as number;
+  return Math.min(count - 1, Math.max(0, Math.ceil(count * level - 1e-9) - 1));
+}
+
+/**
+ * lowerQuantile of numbers in a Float64Array, which it reorders (pass a copy you own): a selection in
+ * linear time instead of a sort. NaN has no place in an order, so a series holding one is answered by
+ * lowerQuantile itself.
+ */
+export function lowerQuantileInPlace(values: Float64Array, level: number): number | null {
+  if (values.length === 0) return null;
+  for (const v of values) if (Number.isNaN(v)) return lowerQuantile([...values], level);
+  return kthSmallestInPlace(values, lowerQuantileIndex(values.length, level));
+}
+
+/** The value a sort would put at `k` (Hoare's selection, median-of-three pivots); reorders `values`. */
+function kthSmallestInPlace(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const [a, b, c] = [values[lo] as number, values[mid] as number, values[hi] as number];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k] as number;
+  }
+  return values[k] as number;
 }
