@@ -18,7 +18,8 @@ import { measureBacktestReplay } from "./paths/backtest-replay.js";
 import { measureConsoleDelivery } from "./paths/console-delivery.js";
 import { dbStatementsRow, scrapeStatements, type StatementScrape } from "./paths/db-statements.js";
 import { memoryRows, PeakSampler, sampleServices } from "./paths/memory.js";
-import { measureSignalToOrder, type SignalLoad } from "./paths/signal-to-order.js";
+import { measureSignalToOrder, type SignalLoad, type SignalRunResult } from "./paths/signal-to-order.js";
+import { renderCpuBars } from "./lib/cpu.js";
 import { measureSynth } from "./paths/synth.js";
 
 interface Options {
@@ -107,6 +108,7 @@ const main = async (o: Options): Promise<number> => {
   const needsStack = wants("signal") || wants("db") || wants("memory") || wants("console");
   const rows: ResultRow[] = [];
   const panels: HistogramPanel[] = [];
+  const signalRuns: SignalRunResult[] = [];
   progress.line("bench", `${o.quick ? "quick" : "full"} run of ${o.only.join(", ")}; load average ${loadAtStart.map((n) => n.toFixed(2)).join(" ")} on ${cpus().length} cores`);
 
   let own: OwnStack | undefined;
@@ -152,6 +154,7 @@ const main = async (o: Options): Promise<number> => {
       const peaks = sampler.stop();
       if (wants("signal")) {
         rows.push(...result.rows);
+        signalRuns.push(...result.runs);
         for (const run of result.runs) panels.push({ title: `signal → order at the venue, ${run.load.ratePerSecond}/s offered`, samplesSeconds: run.summary.ackLatenciesSeconds });
       }
       if (wants("db")) {
@@ -205,6 +208,7 @@ const main = async (o: Options): Promise<number> => {
 
   const out: string[] = ["", renderTable(run), "", renderNotes(rows), ""];
   for (const p of panels) out.push(renderAsciiHistogram(p.title, p.samplesSeconds), "");
+  for (const r of signalRuns) out.push(renderCpuBars(`signal → order at the venue, ${r.load.ratePerSecond}/s offered`, r.cpu), "");
   out.push(`results: ${join(o.out, "results.json")}${panels.length > 0 ? `, histograms: ${join(o.out, "latency.svg")}` : ""}`);
   process.stdout.write(`${out.join("\n")}\n`);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuUse, parseMachineBusySeconds, parseProcStat, takeCpuSnapshot } from "./cpu.js";
+import { cpuUse, parseMachineBusySeconds, parseProcStat, renderCpuBars, takeCpuSnapshot } from "./cpu.js";
 
 describe("CPU accounting from /proc", () => {
   it("reads a stat line whose command name holds spaces and parentheses", () => {
@@ -32,5 +32,14 @@ describe("CPU accounting from /proc", () => {
     expect((after.groups.get("bench") ?? 0) - (before.groups.get("bench") ?? 0)).toBeGreaterThan(0.05);
     expect(after.groups.has("self")).toBe(true);
     expect(after.groups.has("self-tree")).toBe(true);
+  });
+
+  it("draws one bar per process, the largest full width", () => {
+    const text = renderCpuBars("100/s", { msPerUnit: [["postgres", 7], ["brain", 3.5], ["backup", 0.001]], machineMsPerUnit: 12, machineBusyShare: 0.6 }, 10);
+    expect(text.split("\n")).toEqual([
+      "100/s: CPU per signal (the whole machine 12.00 ms, all CPUs 60 % busy)",
+      "  postgres ██████████ 7.00 ms",
+      "     brain █████ 3.50 ms",
+    ]);
   });
 });

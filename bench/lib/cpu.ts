@@ -96,3 +96,13 @@ export const cpuUse = (before: CpuSnapshot, after: CpuSnapshot, units: number, c
 export const formatCpuUse = (use: CpuUse): string =>
   `CPU per signal: ${use.msPerUnit.map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`).join(", ")}; ` +
   `the whole machine ${use.machineMsPerUnit.toFixed(2)} ms (all CPUs ${(use.machineBusyShare * 100).toFixed(0)} % busy)`;
+
+/** Bars of CPU milliseconds per signal by process, for the terminal: where a signal's cost goes at a glance. */
+export const renderCpuBars = (title: string, use: CpuUse, widthChars = 50): string => {
+  const peak = Math.max(1e-9, ...use.msPerUnit.map(([, ms]) => ms));
+  const nameWidth = Math.max(...use.msPerUnit.map(([name]) => name.length), 0);
+  const lines = use.msPerUnit
+    .filter(([, ms]) => ms >= 0.005)
+    .map(([name, ms]) => `  ${name.padStart(nameWidth)} ${"█".repeat(Math.max(1, Math.round((ms / peak) * widthChars)))} ${ms.toFixed(2)} ms`);
+  return [`${title}: CPU per signal (the whole machine ${use.machineMsPerUnit.toFixed(2)} ms, all CPUs ${(use.machineBusyShare * 100).toFixed(0)} % busy)`, ...lines].join("\n");
+};
