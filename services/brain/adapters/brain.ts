@@ -1,7 +1,8 @@
 // The brain's imperative shell around its state: the committed state in memory, the lock-and-version
 // discipline every change goes through, and the operations the consumers, timers and routes call.
 // Memory only ever holds what PostgreSQL committed: a change is computed from the locked state, written
-// with its outputs in the caller's transaction, and adopted by memory in an after-commit hook.
+// with its outputs in the caller's transaction, and adopted by memory in an after-commit hook. The state
+// row is written once per transaction, just before COMMIT, with the last of the transaction's changes.
 import type { Logger } from "pino";
 import { appendAudit, type AuditActor } from "../../shared/audit/index.js";
 import type { Clock } from "../../shared/clock.js";
@@ -11,15 +12,25 @@ import type { BrainSettings } from "../config.js";
 import type { BrainParameters, Phase, Principal } from "../domain/index.js";
 import { INITIAL_BRAIN_STATE, equityUsd, openPositions, type BrainState, type LatestPrice } from "../state/brain-state.js";
 import { PriceHistoryBook } from "../state/price-history.js";
-import { onPhaseRegistered, onTick, tickDue, type Step, type StepContext } from "../state/transitions.js";
+import { onPhaseRegistered, onTick, refuse, tickDue, type Step, type StepContext } from "../state/transitions.js";
 import { BrainMetrics } from "./brain-metrics.js";
-import { onCommit } from "../../shared/db/database.js";
-import { ensureStateRow, loadBrainState, lockState, saveBrainState } from "./state-store.js";
+import { beforeCommit, onCommit } from "../../shared/db/database.js";
+import { OrderPhases } from "./order-phases.js";
+import { ensureStateRow, loadBrainState, lockState, saveBrainState, type StoredVersion } from "./state-store.js";
 import { auditTx, writeStepOutputs } from "./step-writer.js";
 
 export type Compute = (state: BrainState, ctx: StepContext) => Step;
 /** Extra writes of an accepted change (its own table rows, its audit event), in the same transaction. */
 export type AfterWrite = (tx: Queryable, before: BrainState, step: Step) => Promise<void>;
+
+/** A transaction's changes to the state row, saved just before its COMMIT over the version it locked. */
+interface PendingSave {
+  readonly storedVersion: number;
+  state: BrainState;
+}
+
+/** Recent states this process saved, by writing transaction: more than can be committing at once. */
+const WRITES_REMEMBERED = 64;
 
 export class Brain {
   readonly db: Database;
@@ -28,11 +39,22 @@ export class Brain {
   readonly params: BrainParameters;
   readonly metrics: BrainMetrics;
   readonly prices: PriceHistoryBook;
+  /** Phases of the orders this process decided (booking a fill needs its order's phase). */
+  readonly orderPhases = new OrderPhases();
   private current: BrainState = INITIAL_BRAIN_STATE;
   /** State a transaction wrote and has not committed yet: later messages of the same batch build on it. */
   private readonly uncommitted = new WeakMap<Queryable, BrainState>();
   /** The lock each open transaction took on the state row, and the state it read then. */
   private readonly locks = new WeakMap<Queryable, { readonly mode: "share" | "update"; readonly state: BrainState }>();
+  private readonly pendingSaves = new WeakMap<Queryable, PendingSave>();
+  /** The state each transaction's signals are decided on (decisionState). */
+  private readonly pinned = new WeakMap<Queryable, BrainState>();
+  /**
+   * States this process saved, by the id of the transaction that saved them. A lock that finds a newer
+   * version written by one of them has found that transaction committed (its after-commit hook may not
+   * have run yet): memory takes the state it wrote instead of reading the row and its tables again.
+   */
+  private readonly written = new Map<string, BrainState>();
   private loaded = false;
 
   constructor(
@@ -84,11 +106,46 @@ export class Brain {
     return state;
   }
 
+  /**
+   * The state a transaction decides its signals on, without a statement: the one it holds locked, else
+   * the last committed. The lock comes with the decisions' INSERT, which writes them only if the row
+   * still has this version (decision-batch.ts); if not, they are decided again on lockedState's answer.
+   * Every signal of the transaction is decided on the same state.
+   */
+  decisionState(tx: Queryable): BrainState {
+    let state = this.pinned.get(tx);
+    if (state === undefined) {
+      const held = this.locks.get(tx);
+      state = held === undefined ? this.current : (this.uncommitted.get(tx) ?? held.state);
+      this.pinned.set(tx, state);
+    }
+    return state;
+  }
+
+  /** The state at the version a statement of `tx` found when it locked the row (FOR SHARE), which it now holds. */
+  async lockedState(tx: Queryable, stored: StoredVersion): Promise<BrainState> {
+    const state = await this.stateAt(tx, stored);
+    if (this.locks.get(tx) === undefined) this.locks.set(tx, { mode: "share", state });
+    this.pinned.set(tx, state);
+    return state;
+  }
+
   private async lockAndRead(tx: Queryable, mode: "share" | "update"): Promise<BrainState> {
-    const version = await lockState(tx, mode);
+    return this.stateAt(tx, await lockState(tx, mode));
+  }
+
+  /** The state at the version `tx` locked: memory's, this transaction's own, one this process wrote, or read again. */
+  private async stateAt(tx: Queryable, { version, writtenBy }: StoredVersion): Promise<BrainState> {
     const own = this.uncommitted.get(tx);
-    if (own !== undefined && own.version === version) return own;
+    // This transaction's changes are saved at its COMMIT: until then the row holds the version it locked.
+    if (own !== undefined && (this.pendingSaves.get(tx)?.storedVersion === version || own.version === version)) return own;
     if (version === this.current.version) return this.current;
+    const ours = this.written.get(writtenBy);
+    if (own === undefined && ours !== undefined && ours.version === version) {
+      // Visible to this lock, so committed: the newest committed state, written by this process.
+      this.current = ours;
+      return ours;
+    }
     this.logger.info({ memory: this.current.version, stored: version }, "brain: state changed outside this process's memory; reloading");
     const stored = await loadBrainState(tx, this.params, this.clock.nowMs());
     // What this transaction sees is committed only if it has not written the state itself.
@@ -102,12 +159,31 @@ export class Brain {
     const before = await this.stateIn(tx, "update");
     const step = compute(before, this.stepContext());
     if (step.refused !== undefined) return step;
-    await writeStepOutputs(tx, before, step, this.clock, correlationId);
+    const written = await writeStepOutputs(tx, before, step, this.clock, correlationId);
+    if (written === "fill-already-booked") return refuse(before, [`fill ${step.out.fills[0]?.fillId ?? "?"} is booked already`]);
     if (afterWrite) await afterWrite(tx, before, step);
-    await saveBrainState(tx, step.state);
+    this.saveBeforeCommit(tx, before, step.state);
     this.uncommitted.set(tx, step.state);
     onCommit(tx, () => this.adopt(step));
     return step;
+  }
+
+  /** One UPDATE of the state row per transaction, with its last state, whatever number of changes it made. */
+  private saveBeforeCommit(tx: Queryable, before: BrainState, state: BrainState): void {
+    const pending = this.pendingSaves.get(tx);
+    if (pending !== undefined) {
+      pending.state = state;
+      return;
+    }
+    const save: PendingSave = { storedVersion: before.version, state };
+    this.pendingSaves.set(tx, save);
+    beforeCommit(tx, async () => {
+      // A change made after this (by a later before-commit hook) saves again, over the version saved here.
+      this.pendingSaves.delete(tx);
+      const writtenBy = await saveBrainState(tx, save.state, save.storedVersion);
+      this.written.set(writtenBy, save.state);
+      if (this.written.size > WRITES_REMEMBERED) this.written.delete(this.written.keys().next().value as string);
+    });
   }
 
   /** `change` in a transaction of its own. */

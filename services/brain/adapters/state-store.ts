@@ -36,13 +36,22 @@ export async function ensureStateRow(q: Queryable): Promise<void> {
   );
 }
 
-/** Locks the state row for this transaction and returns its version. */
-export async function lockState(tx: Queryable, mode: "share" | "update"): Promise<number> {
-  const sql = mode === "update" ? "SELECT version FROM state WHERE id = 1 FOR UPDATE" : "SELECT version FROM state WHERE id = 1 FOR SHARE";
-  const { rows } = await tx.query<{ version: number }>(`brain_state_lock_${mode}`, sql);
+/**
+ * What identifies a committed state row: its version and the transaction that wrote it (xmin, which a
+ * row lock leaves alone). A row this process wrote is recognised by the pair without reading it again.
+ */
+export interface StoredVersion {
+  readonly version: number;
+  readonly writtenBy: string;
+}
+
+/** Locks the state row for this transaction and returns its version and writer. */
+export async function lockState(tx: Queryable, mode: "share" | "update"): Promise<StoredVersion> {
+  const lock = mode === "update" ? "FOR UPDATE" : "FOR SHARE";
+  const { rows } = await tx.query<{ version: number; xmin: string }>(`brain_state_lock_${mode}`, `SELECT version, xmin::text AS xmin FROM state WHERE id = 1 ${lock}`);
   const row = rows[0];
   if (row === undefined) throw new Error("the brain's state row is missing (ensureStateRow runs at start)");
-  return row.version;
+  return { version: row.version, writtenBy: row.xmin };
 }
 
 interface OverrideRow {
@@ -109,14 +118,18 @@ const tradeFromRow = (t: TradeRow): ClosedTradeRecord => ({
   closedAtMs: t.closed_at_ms,
 });
 
-/** Writes the state row; the caller holds the lock and `state.version` is the one after the change. */
-export async function saveBrainState(tx: Queryable, state: BrainState): Promise<void> {
-  const result = await tx.query(
+/**
+ * Writes the state row over version `storedVersion` (the one the caller locked; `state.version` may be
+ * several changes further) and returns the writing transaction's id, as lockState reports it later.
+ */
+export async function saveBrainState(tx: Queryable, state: BrainState, storedVersion: number): Promise<string> {
+  const result = await tx.query<{ xmin: string }>(
     "brain_state_save",
     `UPDATE state SET version = $1, breaker = $2::jsonb, trading_causes = $3::jsonb, trading_sequence = $4,
        start_of_day_ms = $5, start_of_day_equity_usd = $6, accounts = $7::jsonb, fill_pnl_since_snapshot = $8::jsonb,
        ledger = $9::jsonb, positions = $10::jsonb, treasury = $11::jsonb, allocation_fingerprint = $12, updated_at = now()
-     WHERE id = 1 AND version = $1 - 1`,
+     WHERE id = 1 AND version = $13
+     RETURNING xmin::text AS xmin`,
     [
       state.version,
       json(state.breaker),
@@ -130,8 +143,11 @@ export async function saveBrainState(tx: Queryable, state: BrainState): Promise<
       json(state.positions),
       json(state.treasury),
       state.allocationFingerprint,
+      storedVersion,
     ],
   );
   // The row is locked by this transaction, so only a caller that skipped the version check gets here.
-  if (result.rowCount !== 1) throw new Error(`brain state version ${state.version - 1} is not the stored one: reload before changing state`);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error(`brain state version ${storedVersion} is not the stored one: reload before changing state`);
+  return row.xmin;
 }

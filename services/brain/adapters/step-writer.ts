@@ -18,10 +18,28 @@ export function auditTx(tx: Queryable): AuditTransaction {
   return tx as AuditTransaction;
 }
 
-export async function writeStepOutputs(tx: Queryable, before: BrainState, step: Step, clock: Clock, correlationId?: string): Promise<void> {
+/** `fill-already-booked`: the step's fill has a row already (the same report delivered twice); nothing was written. */
+export type StepWrite = "written" | "fill-already-booked";
+
+export async function writeStepOutputs(tx: Queryable, before: BrainState, step: Step, clock: Clock, correlationId?: string): Promise<StepWrite> {
   const { out, state } = step;
   const nowMs = clock.nowMs();
   const publish = { source: "brain" as const, clock, ...(correlationId ? { correlationId } : {}) };
+
+  // Fills first: the fill row's key is the duplicate check (no lookup before it), so a fill booked
+  // already is found before anything else of the step is written.
+  for (const [i, f] of out.fills.entries()) {
+    const { rows } = await tx.query(
+      "brain_fill_insert",
+      `INSERT INTO fills (fill_id, report_id, client_order_id, symbol, side, qty, price_usd, fee_usd, realised_pnl_usd, phase, ts_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (fill_id) DO NOTHING RETURNING 1 AS inserted`,
+      [f.fillId, f.reportId, f.clientOrderId, f.symbol, f.side, f.qty, f.priceUsd, f.feeUsd, f.realisedPnlUsd, f.phase, f.tsMs],
+    );
+    if (rows.length > 0) continue;
+    if (i === 0) return "fill-already-booked";
+    // A step books one report's fill; were there several, half of them written must not commit.
+    throw new Error(`fill ${f.fillId} is booked already, after ${i} other fill(s) of the same step were written`);
+  }
 
   for (const event of out.breakerEvents) {
     await tx.query(
@@ -77,14 +95,6 @@ export async function writeStepOutputs(tx: Queryable, before: BrainState, step: 
     }
   }
 
-  for (const f of out.fills) {
-    await tx.query(
-      "brain_fill_insert",
-      `INSERT INTO fills (fill_id, report_id, client_order_id, symbol, side, qty, price_usd, fee_usd, realised_pnl_usd, phase, ts_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (fill_id) DO NOTHING`,
-      [f.fillId, f.reportId, f.clientOrderId, f.symbol, f.side, f.qty, f.priceUsd, f.feeUsd, f.realisedPnlUsd, f.phase, f.tsMs],
-    );
-  }
   for (const t of out.closedTrades) {
     await tx.query(
       "brain_phase_trade_insert",
@@ -125,6 +135,7 @@ export async function writeStepOutputs(tx: Queryable, before: BrainState, step: 
       );
     }
   }
+  return "written";
 }
 
 async function writeTreasury(tx: Queryable, before: BrainState, step: Step, clock: Clock, publish: { source: "brain"; clock: Clock; correlationId?: string }): Promise<void> {

@@ -82,7 +82,8 @@ const emptyOutputs = (): StepOutputs => ({
   overrideEnded: null,
 });
 
-const refuse = (state: BrainState, problems: readonly string[]): Step => ({ state, out: emptyOutputs(), refused: problems });
+/** A step that changes nothing and writes nothing, for the reasons given. */
+export const refuse = (state: BrainState, problems: readonly string[]): Step => ({ state, out: emptyOutputs(), refused: problems });
 
 /** Runs the breaker and carries its effects into the outputs and the trading-state causes. */
 function breakerInput(state: BrainState, input: BreakerInput, ctx: StepContext, out: StepOutputs): { state: BrainState; refused?: string } {

@@ -9,6 +9,7 @@ import { decideSignal } from "../../../services/brain/adapters/signal-handler.js
 import { loadBrainSettings } from "../../../services/brain/config.js";
 import { publishInTransaction } from "../../../services/shared/bus.js";
 import { systemClock } from "../../../services/shared/clock.js";
+import { flushBeforeCommit } from "../../../services/shared/db/database.js";
 import { makeEnvelope, streamOf, type EnvelopeOf } from "../../../services/shared/contracts/index.js";
 import { SAMPLE_PAYLOADS } from "../../../services/shared/contracts/samples.js";
 import type { RunningService } from "../../../services/shared/runtime.js";
@@ -60,6 +61,7 @@ describe("decisions of a batch written in one statement", () => {
     const messages = Array.from({ length: BATCH }, () => signalMessage());
     const ids = messages.map((m) => m.payload.signalId);
     const insertsBefore = await statements("brain_decision_insert");
+    const locksBefore = await statements("brain_state_lock_share");
     const decidedBefore = await metricCount(running.ctx.metrics, "titan_brain_decisions_total", { outcome: "approved" });
 
     await decideInOneTransaction(messages);
@@ -67,6 +69,7 @@ describe("decisions of a batch written in one statement", () => {
     expect(await decisionsOf(ids)).toBe(BATCH);
     expect(await count(world.db, "SELECT count(*) AS n FROM brain.decisions WHERE signal_id = ANY($1::uuid[]) AND outcome = 'approved'", [ids])).toBe(BATCH);
     expect((await statements("brain_decision_insert")) - insertsBefore).toBe(1);
+    expect((await statements("brain_state_lock_share")) - locksBefore).toBe(0); // the INSERT took the share lock
     expect(await outboxOf(ids)).toEqual(ids.flatMap((id) => [["decision", id], ["order-command", id]]));
     expect(await rejections(ids)).toEqual([]);
     // The metrics stay per signal, counted at the commit.
@@ -134,6 +137,47 @@ describe("decisions of a batch written in one statement", () => {
     expect((await statements("brain_decision_insert")) - insertsBefore).toBe(3);
     expect(await outboxOf(ids)).toEqual(ids.flatMap((id) => [["decision", id], ["order-command", id]]));
     expect(await rejections(ids)).toEqual([]);
+  });
+
+  it("decides a batch again on the state its INSERT locked when the state moved after its memory was read", async () => {
+    const stateVersion = () => count(world.db, "SELECT version AS n FROM brain.state");
+    const memoryVersion = brain.state.version;
+    expect(memoryVersion).toBe(await stateVersion()); // this Brain is up to date so far
+    // The running service books a new equity: the row moves on; this Brain's memory does not know yet.
+    await publish(world.redis, "equity-snapshot", equityPayload(20_000));
+    await waitFor(async () => (await metricValue(running, "titan_brain_equity_usd")) === 20_000, 15_000, "the new equity");
+    expect(await stateVersion()).toBeGreaterThan(memoryVersion);
+    expect(brain.state.version).toBe(memoryVersion);
+
+    const messages = Array.from({ length: 3 }, () => signalMessage());
+    const ids = messages.map((m) => m.payload.signalId);
+    const insertsBefore = await statements("brain_decision_insert");
+    await decideInOneTransaction(messages);
+
+    // Decided on the locked state (20,000), not on memory's (10,000): the first INSERT wrote nothing.
+    const { rows } = await world.db.pool.query<{ equity: number }>("SELECT (risk->>'equityUsd')::float8 AS equity FROM brain.decisions WHERE signal_id = ANY($1::uuid[])", [ids]);
+    expect(rows.map((r) => r.equity)).toEqual([20_000, 20_000, 20_000]);
+    expect((await statements("brain_decision_insert")) - insertsBefore).toBe(2);
+    expect(await outboxOf(ids)).toEqual(ids.flatMap((id) => [["decision", id], ["order-command", id]]));
+    expect(brain.state.version).toBe(await stateVersion()); // and memory caught up with what the lock found
+  });
+
+  it("holds the state row's share lock from the decisions' INSERT to COMMIT: no state change can commit in between", async () => {
+    const message = signalMessage();
+    const writer = await world.db.pool.connect();
+    try {
+      await brain.db.transaction(async (tx) => {
+        await decideSignal(brain, message, tx);
+        await flushBeforeCommit(tx); // the decisions' INSERT runs now; COMMIT comes after the checks below
+        await writer.query("SET lock_timeout = '300ms'");
+        await expect(writer.query("UPDATE brain.state SET version = version WHERE id = 1")).rejects.toThrow(/lock timeout/);
+      });
+      // Committed: the row is free again.
+      await writer.query("UPDATE brain.state SET version = version WHERE id = 1");
+    } finally {
+      writer.release();
+    }
+    expect(await decisionsOf([message.payload.signalId])).toBe(1);
   });
 
   it("writes the decisions' messages even when the outbox's own hook was registered earlier in the transaction", async () => {
