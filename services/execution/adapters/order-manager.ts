@@ -289,6 +289,7 @@ export class OrderManager {
         return backoff;
       }
       if (found) {
+        this.takeProfitLegs.noteSent(row.clientOrderId, row.commandId, row.plan);
         await this.acknowledge(row, found.venueOrderId, row.plan);
         await this.o.shadow.ingest({ orders: [found] }, "poll");
         return null;
@@ -307,6 +308,9 @@ export class OrderManager {
     await this.ensureLeverage(plan);
     // Committed before the request leaves: after a crash from here on, the next attempt looks first.
     if (!(await countSubmitAttempt(this.o.db, row.commandId, plan, this.o.clock.nowMs()))) return null;
+    // Never sent before: the shadow book need not look for an earlier record of this order.
+    if (row.submitAttempts === 0) this.o.shadow.expectNewOrder(row.clientOrderId);
+    this.takeProfitLegs.noteSent(row.clientOrderId, row.commandId, plan);
     try {
       const { venueOrderId } = await this.o.venue.createOrder(plan);
       faultPoint(EXECUTION_FAULT_POINTS.afterSendBeforeRecord);

@@ -51,6 +51,48 @@ async function openTrip(tx: Queryable, symbol: string): Promise<OpenTrip | null>
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
+/**
+ * Each symbol's open trip as committed, read from PostgreSQL once per symbol and then kept: the shadow
+ * book is the only writer of round_trips (one active execution, its transactions one at a time), so
+ * what it committed is what is there. A transaction works on a draft, kept only once it commits.
+ */
+export class OpenTrips {
+  private readonly committed = new Map<string, OpenTrip | null>();
+
+  /** A transaction's view of the open trips. */
+  draft(): TripDraft {
+    return new TripDraft(this.committed);
+  }
+}
+
+export class TripDraft {
+  private readonly changes = new Map<string, OpenTrip | null>();
+
+  constructor(private readonly committed: Map<string, OpenTrip | null>) {}
+
+  async get(tx: Queryable, symbol: string): Promise<OpenTrip | null> {
+    const known = this.changes.has(symbol) ? this.changes.get(symbol) : this.committed.get(symbol);
+    if (known !== undefined) return known;
+    const loaded = await openTrip(tx, symbol);
+    this.changes.set(symbol, loaded);
+    return loaded;
+  }
+
+  set(symbol: string, trip: OpenTrip | null): void {
+    this.changes.set(symbol, trip);
+  }
+
+  /** Call once the transaction has committed. */
+  keep(): void {
+    for (const [symbol, trip] of this.changes) this.committed.set(symbol, trip);
+  }
+
+  /** Call when the transaction failed: its symbols are read again (a failed COMMIT may still have landed). */
+  forget(): void {
+    for (const symbol of this.changes.keys()) this.committed.delete(symbol);
+  }
+}
+
 async function saveTrip(tx: Queryable, tripId: string, t: OpenTrip, closed: ClosedTrip | null, signalId: string | null): Promise<void> {
   await tx.query(
     "execution_trip_save",
@@ -80,9 +122,11 @@ export async function recordTripFill(
   before: Position | undefined,
   after: Position,
   fill: TripFill,
+  trips: TripDraft,
 ): Promise<TradeClosed | null> {
-  const current = await openTrip(tx, after.symbol);
+  const current = await trips.get(tx, after.symbol);
   const step = tripStep(current, before, after, fill);
+  trips.set(after.symbol, step.open);
   let message: TradeClosed | null = null;
   if (step.closed) {
     const closed = step.closed;

@@ -8,19 +8,20 @@ import type { Logger } from "pino";
 import { publishInTransaction } from "../../shared/bus.js";
 import type { Clock } from "../../shared/clock.js";
 import type { ExecutionReport, PositionSnapshot } from "../../shared/contracts/index.js";
-import type { Database, Queryable } from "../../shared/db/database.js";
+import type { Database } from "../../shared/db/database.js";
 import { faultPoint } from "../../shared/faults.js";
 import { DEFAULT_CLIENT_ORDER_ID_PREFIX } from "../../shared/client-order-id.js";
 import { deterministicUuid } from "../domain/ids.js";
 import { positionAsOf, type ComparablePosition } from "../domain/reconciliation.js";
 import { roundToStep, type Position } from "../domain/matching/index.js";
 import { reportFromVenueFill, reportFromVenueOrder, shadowClientOrderId, type ReportVenue } from "../domain/reports.js";
-import { EMPTY_SHADOW_STATE, applyReport, openOrders, openPositions, pruneShadowState, type ShadowOrder, type ShadowState } from "../domain/shadow-state.js";
+import { EMPTY_SHADOW_STATE, applyReport, openOrders, reportAdvances, openPositions, pruneShadowState, type ShadowOrder, type ShadowState } from "../domain/shadow-state.js";
 import type { VenueFill, VenueOrder } from "../domain/venue-types.js";
 import type { ExecutionMetrics } from "./execution-metrics.js";
 import type { InstrumentBook } from "./instrument-book.js";
-import { recordTripFill } from "./round-trip-store.js";
-import { alreadyPublished, insertFill, loadOrder, loadShadow, markFirstFill, upsertOrder, upsertPosition } from "./store.js";
+import { OpenTrips, recordTripFill } from "./round-trip-store.js";
+import { insertFill, loadOrder, loadShadow, markFirstFill, upsertOrders, upsertPosition } from "./store.js";
+import { OutgoingMessages } from "./outgoing-messages.js";
 
 export const EXECUTION_FAULT_POINTS = {
   /** A create request answered (or lost), before the answer is recorded. */
@@ -35,6 +36,17 @@ export const EXECUTION_FAULT_POINTS = {
 } as const;
 
 export type ReportSource = "stream" | "poll";
+
+export interface VenueEvents {
+  readonly orders?: readonly VenueOrder[];
+  readonly fills?: readonly VenueFill[];
+}
+
+/** One batch of our orders' events, as it came. */
+interface Segment {
+  readonly orders: readonly VenueOrder[];
+  readonly fills: readonly VenueFill[];
+}
 
 export interface ShadowBookOptions {
   readonly db: Database;
@@ -54,6 +66,9 @@ export interface FirstFill {
 export class ShadowBook {
   private state: ShadowState = EMPTY_SHADOW_STATE;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Pushed batches waiting for the writer's next turn, and that turn. */
+  private pushed: VenueEvents[] = [];
+  private pushedTurn: Promise<number> | null = null;
   /** Heard after each commit: orders whose report changed (for post-only timers, flatten waits). */
   readonly orderListeners = new Set<(orders: readonly ShadowOrder[]) => void>();
 
@@ -114,19 +129,45 @@ export class ShadowBook {
   }
 
   /** Venue events → reports → the shadow state, in one transaction. */
-  ingest(events: { orders?: readonly VenueOrder[]; fills?: readonly VenueFill[] }, source: ReportSource): Promise<number> {
-    return this.serial(async () => {
+  ingest(events: VenueEvents, source: ReportSource): Promise<number> {
+    return this.serial(() => this.record([events], source));
+  }
+
+  /**
+   * Events the venue pushed: those arriving while a transaction runs are recorded together in the next
+   * one (one COMMIT for the lot), each batch in the order it came, as if ingested one after another.
+   */
+  ingestPushed(events: VenueEvents): Promise<number> {
+    this.pushed.push(events);
+    this.pushedTurn ??= this.serial(() => {
+      const batches = this.pushed;
+      this.pushed = [];
+      this.pushedTurn = null;
+      return this.record(batches, "stream");
+    });
+    return this.pushedTurn;
+  }
+
+  private record(batches: readonly VenueEvents[], source: ReportSource): Promise<number> {
+    const segments: Segment[] = [];
+    for (const events of batches) {
       const orders = (events.orders ?? []).filter((o) => ShadowBook.isOurs(o.clientOrderId, o.origin));
       const fills = (events.fills ?? []).filter((f) => ShadowBook.isOurs(f.clientOrderId, f.origin));
-      if (orders.length === 0 && fills.length === 0) return 0;
-      const nowMs = this.o.clock.nowMs();
-      for (const fill of fills) if (!this.state.appliedFillIds.has(fill.fillId)) faultPoint(EXECUTION_FAULT_POINTS.afterFillBeforePersist);
-      // Fills first: a fill's report carries the order's state at that fill; a later order report then moves it on.
-      const pending: { report: ExecutionReport; fill?: VenueFill }[] = [];
-      for (const fill of [...fills].sort((a, b) => a.tsMs - b.tsMs)) pending.push({ report: reportFromVenueFill(this.o.venue, fill, this.state.orders[shadowClientOrderId(fill.clientOrderId, fill.venueOrderId)], nowMs, (q) => this.roundQty(fill.symbol, q)), fill });
-      for (const order of orders) pending.push({ report: reportFromVenueOrder(this.o.venue, order, nowMs) });
-      return this.commit(pending, source, nowMs);
-    });
+      if (orders.length > 0 || fills.length > 0) segments.push({ orders, fills });
+    }
+    if (segments.length === 0) return Promise.resolve(0);
+    for (const { fills } of segments) for (const fill of fills) if (!this.state.appliedFillIds.has(fill.fillId)) faultPoint(EXECUTION_FAULT_POINTS.afterFillBeforePersist);
+    return this.commit(segments, source, this.o.clock.nowMs());
+  }
+
+  /** One batch's reports against the state it meets. Fills first: a fill's report carries the order's state at that fill; a later order report then moves it on. */
+  private reportsOf(segment: Segment, state: ShadowState, nowMs: number): ExecutionReport[] {
+    const reports: ExecutionReport[] = [];
+    for (const fill of [...segment.fills].sort((a, b) => a.tsMs - b.tsMs)) {
+      reports.push(reportFromVenueFill(this.o.venue, fill, state.orders[shadowClientOrderId(fill.clientOrderId, fill.venueOrderId)], nowMs, (q) => this.roundQty(fill.symbol, q)));
+    }
+    for (const order of segment.orders) reports.push(reportFromVenueOrder(this.o.venue, order, nowMs));
+    return reports;
   }
 
   private roundQty(symbol: string, qty: number): number {
@@ -134,86 +175,127 @@ export class ShadowBook {
     return step ? roundToStep(qty, step) : qty;
   }
 
-  private async commit(pending: readonly { report: ExecutionReport; fill?: VenueFill }[], source: ReportSource, nowMs: number): Promise<number> {
+  /**
+   * Client order ids this run is about to send for the first time (no request ever carried them): no
+   * report and no row can exist for them yet, so their first report skips the lookup by id. Each entry
+   * goes once its order is in committed memory, or after an hour (then the lookup runs as for any other).
+   */
+  private readonly expectedNew = new Map<string, number>();
+  private readonly trips = new OpenTrips();
+  /** Orders a failed transaction touched: memory may be behind PostgreSQL for them until one commits. */
+  private readonly suspect = new Set<string>();
+
+  /** Called before the first create request for `clientOrderId` leaves (the order manager knows it has never been sent). */
+  expectNewOrder(clientOrderId: string): void {
+    if (!this.state.orders[clientOrderId]) this.expectedNew.set(clientOrderId, this.o.clock.nowMs());
+  }
+
+  private async commit(segments: readonly Segment[], source: ReportSource, nowMs: number): Promise<number> {
     let state = this.state;
-    for (const { report } of pending) {
-      if (!state.orders[report.clientOrderId]) {
-        const known = await loadOrder(this.o.db, report.clientOrderId);
-        if (known) state = { ...state, orders: { ...state.orders, [known.clientOrderId]: known } };
-      }
+    const ids = new Set(segments.flatMap((g) => [...g.fills, ...g.orders].map((e) => shadowClientOrderId(e.clientOrderId, e.venueOrderId))));
+    for (const id of ids) {
+      // Read back: an order memory does not hold (unless it was never sent), or one a failed transaction touched.
+      if (!this.suspect.has(id) && (state.orders[id] || this.expectedNew.has(id))) continue;
+      const known = await loadOrder(this.o.db, id);
+      if (known) state = { ...state, orders: { ...state.orders, [known.clientOrderId]: known } };
     }
     const firstFills: FirstFill[] = [];
-    const changedOrders: ShadowOrder[] = [];
+    // Each changed order is written once, in its final state, with the last report that changed it.
+    const changedOrders = new Map<string, { order: ShadowOrder; reportId: string }>();
     let newFills = 0;
     let closedTrades = 0;
-    const committed = await this.o.db.transaction(async (tx) => {
-      let s = state;
-      const positionsMoved = new Map<string, { position: Position; fillId: string; venueTsMs: number }>();
-      for (const { report } of pending) {
-        const fill = report.fill;
-        if (fill && !s.appliedFillIds.has(fill.fillId)) {
-          const inserted = await insertFill(tx, {
-            fillId: fill.fillId,
-            reportId: report.reportId,
-            clientOrderId: report.clientOrderId,
-            venueOrderId: report.venueOrderId,
-            symbol: report.symbol,
-            side: report.side,
-            qty: fill.qty,
-            priceUsd: fill.priceUsd,
-            feeUsd: fill.feeUsd,
-            liquidity: fill.liquidity,
-            source,
-            venueTsMs: report.venueTsMs,
-            recordedAtMs: nowMs,
-          });
-          // Recorded in an earlier run but no longer in memory: the second copy must not move the position.
-          if (!inserted) s = { ...s, appliedFillIds: new Set([...s.appliedFillIds, fill.fillId]) };
+    // One transaction per draft (Database.transaction never re-runs its function).
+    const trips = this.trips.draft();
+    let committed: ShadowState;
+    try {
+      committed = await this.o.db.transaction(async (tx) => {
+        let s = state;
+        const positionsMoved = new Map<string, { position: Position; fillId: string; venueTsMs: number }>();
+        const outgoing = new OutgoingMessages();
+        for (const segment of segments) {
+          // Built against the state this batch meets: what the batches before it in this transaction left.
+          for (const report of this.reportsOf(segment, s, nowMs)) {
+            const fill = report.fill;
+            let fillInserted = false;
+            if (fill && !s.appliedFillIds.has(fill.fillId)) {
+              fillInserted = await insertFill(tx, {
+                fillId: fill.fillId,
+                reportId: report.reportId,
+                clientOrderId: report.clientOrderId,
+                venueOrderId: report.venueOrderId,
+                symbol: report.symbol,
+                side: report.side,
+                qty: fill.qty,
+                priceUsd: fill.priceUsd,
+                feeUsd: fill.feeUsd,
+                liquidity: fill.liquidity,
+                source,
+                venueTsMs: report.venueTsMs,
+                recordedAtMs: nowMs,
+              });
+              // Recorded in an earlier run but no longer in memory: the second copy must not move the position.
+              if (!fillInserted) s = { ...s, appliedFillIds: new Set([...s.appliedFillIds, fill.fillId]) };
+            }
+            const instrument = this.o.instruments.get(report.symbol);
+            const positionBefore = s.positions[report.symbol];
+            const advances = reportAdvances(s.orders[report.clientOrderId], report);
+            const out = applyReport(s, report, { lotStepQty: instrument?.lotStepQty ?? 1e-8, defaultLeverage: s.positions[report.symbol]?.leverage ?? 10 });
+            s = out.state;
+            if (!out.orderChanged && !out.fillApplied) continue;
+            if (out.orderChanged) changedOrders.set(out.order.clientOrderId, { order: out.order, reportId: report.reportId });
+            if (out.fillApplied && out.position && fill) {
+              newFills += 1;
+              positionsMoved.set(report.symbol, { position: out.position, fillId: fill.fillId, venueTsMs: report.venueTsMs });
+              const tripFill = { fillId: fill.fillId, clientOrderId: report.clientOrderId, qty: fill.qty, priceUsd: fill.priceUsd, feeUsd: fill.feeUsd, tsMs: report.venueTsMs };
+              if (await recordTripFill(tx, { venue: this.o.venue, clock: this.o.clock, nowMs }, positionBefore, out.position, tripFill, trips)) closedTrades += 1;
+              const commandTsMs = await markFirstFill(tx, report.clientOrderId, nowMs);
+              if (commandTsMs !== null) firstFills.push({ clientOrderId: report.clientOrderId, commandTsMs, atMs: nowMs });
+            }
+            // Never published before: a fill report whose fill was first recorded here, an order report that
+            // moves its committed order on. Anything else may have been (a report rebuilt from a late event).
+            const unseen = report.fill ? fillInserted : advances;
+            outgoing.add({ id: report.reportId, unseen, publish: () => publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: report.clientOrderId }) });
+          }
         }
-        const instrument = this.o.instruments.get(report.symbol);
-        const positionBefore = s.positions[report.symbol];
-        const out = applyReport(s, report, { lotStepQty: instrument?.lotStepQty ?? 1e-8, defaultLeverage: s.positions[report.symbol]?.leverage ?? 10 });
-        s = out.state;
-        if (!out.orderChanged && !out.fillApplied) continue;
-        if (out.orderChanged) {
-          await upsertOrder(tx, out.order, report.reportId);
-          changedOrders.push(out.order);
+        await upsertOrders(tx, [...changedOrders.values()]);
+        for (const [symbol, moved] of positionsMoved) {
+          await upsertPosition(tx, moved.position, moved.fillId);
+          // Named after a fill this transaction recorded first: never published before.
+          const snapshot = shadowPositionSnapshot(this.o.venue, moved.position, null, nowMs);
+          const id = deterministicUuid("position-snapshot:shadow", this.o.venue, symbol, moved.fillId);
+          outgoing.add({ id, unseen: true, publish: () => publishInTransaction(tx, "position-snapshot", snapshot, { source: "execution", clock: this.o.clock, id }) });
         }
-        if (out.fillApplied && out.position && fill) {
-          newFills += 1;
-          positionsMoved.set(report.symbol, { position: out.position, fillId: fill.fillId, venueTsMs: report.venueTsMs });
-          const tripFill = { fillId: fill.fillId, clientOrderId: report.clientOrderId, qty: fill.qty, priceUsd: fill.priceUsd, feeUsd: fill.feeUsd, tsMs: report.venueTsMs };
-          if (await recordTripFill(tx, { venue: this.o.venue, clock: this.o.clock, nowMs }, positionBefore, out.position, tripFill)) closedTrades += 1;
-          const commandTsMs = await markFirstFill(tx, report.clientOrderId, nowMs);
-          if (commandTsMs !== null) firstFills.push({ clientOrderId: report.clientOrderId, commandTsMs, atMs: nowMs });
-        }
-        if (!(await alreadyPublished(tx, report.reportId))) {
-          await publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: report.clientOrderId });
-        }
+        await outgoing.publish(tx);
+        return s;
+      });
+    } catch (err) {
+      // The COMMIT may still have landed: what this transaction touched is read from PostgreSQL again.
+      trips.forget();
+      for (const id of ids) {
+        this.expectedNew.delete(id);
+        this.suspect.add(id);
       }
-      for (const [symbol, moved] of positionsMoved) {
-        await upsertPosition(tx, moved.position, moved.fillId);
-        await this.publishPosition(tx, moved.position, moved.fillId, symbol, nowMs);
-      }
-      return s;
-    });
+      throw err;
+    }
+    trips.keep();
     this.state = committed;
+    for (const id of ids) {
+      this.expectedNew.delete(id);
+      this.suspect.delete(id);
+    }
     for (const f of firstFills) this.o.metrics.commandToFillSeconds.observe({ venue: this.o.venue }, Math.max(0, f.atMs - f.commandTsMs) / 1000);
     if (newFills > 0) this.o.metrics.fillsTotal.inc({ source }, newFills);
     if (closedTrades > 0) this.o.metrics.tradesClosedTotal.inc({ venue: this.o.venue }, closedTrades);
     this.maybePrune(nowMs);
-    if (changedOrders.length > 0) for (const listener of this.orderListeners) listener(changedOrders);
+    if (changedOrders.size > 0) {
+      const orders = [...changedOrders.values()].map((c) => c.order);
+      for (const listener of this.orderListeners) listener(orders);
+    }
     return newFills;
   }
 
-  private async publishPosition(tx: Queryable, position: Position, fillId: string, symbol: string, nowMs: number): Promise<void> {
-    const snapshot = shadowPositionSnapshot(this.o.venue, position, null, nowMs);
-    const id = deterministicUuid("position-snapshot:shadow", this.o.venue, symbol, fillId);
-    if (await alreadyPublished(tx, id)) return;
-    await publishInTransaction(tx, "position-snapshot", snapshot, { source: "execution", clock: this.o.clock, id });
-  }
-
   private maybePrune(nowMs: number): void {
+    if (this.expectedNew.size > 1_000) for (const [id, atMs] of this.expectedNew) if (atMs < nowMs - 3_600_000) this.expectedNew.delete(id);
     const size = Object.keys(this.state.orders).length;
     if (size < 5_000 && this.state.appliedFillIds.size < 50_000) return;
     const keep = new Set([...this.state.appliedFillIds].slice(-20_000));

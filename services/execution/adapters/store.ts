@@ -1,15 +1,14 @@
 // Execution's PostgreSQL adapter: the shadow state (orders, fills, positions), order commands, trading
-// causes, named state values and the paper venue's books. Plain statements; every caller passes the
-// transaction it writes in, so a state change and the messages announcing it commit together.
+// causes and named state values (the paper venue's books: paper-books-store.ts). Plain statements; every
+// caller passes the transaction it writes in, so a state change and the messages announcing it commit together.
 
 import type { OrderCommand } from "../../shared/contracts/index.js";
 import type { Queryable } from "../../shared/db/database.js";
 import { isEnqueuedInTransaction } from "../../shared/messaging/index.js";
-import type { Fill, Order, Position } from "../domain/matching/index.js";
+import type { Position } from "../domain/matching/index.js";
 import type { OrderPlan } from "../domain/pre-trade.js";
 import type { ShadowOrder } from "../domain/shadow-state.js";
 import type { CauseRecord } from "../domain/trading-state.js";
-import type { PaperBooks, PaperBooksChange } from "../venues/paper/paper-venue.js";
 
 interface OrderRow {
   client_order_id: string;
@@ -125,14 +124,34 @@ export async function insertFill(tx: Queryable, f: FillRow): Promise<boolean> {
   return result.rowCount === 1;
 }
 
-export async function upsertOrder(tx: Queryable, o: ShadowOrder, reportId: string): Promise<void> {
+/** Writes each order's state in one statement; `orders` must not name an order twice. */
+export async function upsertOrders(tx: Queryable, orders: readonly { order: ShadowOrder; reportId: string }[]): Promise<void> {
+  if (orders.length === 0) return;
+  const column = <T>(pick: (o: ShadowOrder) => T): T[] => orders.map(({ order }) => pick(order));
   await tx.query(
-    "execution_upsert_order",
-    `INSERT INTO orders (${ORDER_COLUMNS}, last_report_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    "execution_upsert_orders",
+    `INSERT INTO orders (${ORDER_COLUMNS}, last_report_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::float8[], $9::float8[], $10::float8[],
+                          $11::float8[], $12::bigint[], $13::bigint[], $14::uuid[])
      ON CONFLICT (client_order_id) DO UPDATE SET venue_order_id = EXCLUDED.venue_order_id, status = EXCLUDED.status, order_qty = EXCLUDED.order_qty,
        filled_qty = EXCLUDED.filled_qty, avg_fill_price_usd = EXCLUDED.avg_fill_price_usd, limit_price_usd = EXCLUDED.limit_price_usd,
        updated_at_ms = EXCLUDED.updated_at_ms, last_report_id = EXCLUDED.last_report_id`,
-    [o.clientOrderId, o.venueOrderId, o.symbol, o.side, o.orderType, o.reduceOnly, o.status, o.orderQty, o.filledQty, o.avgFillPriceUsd, o.limitPriceUsd, o.createdTsMs, o.updatedTsMs, reportId],
+    [
+      column((o) => o.clientOrderId),
+      column((o) => o.venueOrderId),
+      column((o) => o.symbol),
+      column((o) => o.side),
+      column((o) => o.orderType),
+      column((o) => o.reduceOnly),
+      column((o) => o.status),
+      column((o) => o.orderQty),
+      column((o) => o.filledQty),
+      column((o) => o.avgFillPriceUsd),
+      column((o) => o.limitPriceUsd),
+      column((o) => o.createdTsMs),
+      column((o) => o.updatedTsMs),
+      orders.map((o) => o.reportId),
+    ],
   );
 }
 
@@ -153,6 +172,16 @@ export async function alreadyPublished(tx: Queryable, messageId: string): Promis
   if (isEnqueuedInTransaction(tx, messageId)) return true; // gathered in this transaction, written at its commit
   const { rowCount } = await tx.query("execution_outbox_has", "SELECT 1 FROM outbox WHERE id = $1", [messageId]);
   return (rowCount ?? 0) > 0;
+}
+
+/** Which of these message ids are already in this service's outbox, in one statement (lower-case ids). */
+export async function publishedAmong(tx: Queryable, messageIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set(messageIds.filter((id) => isEnqueuedInTransaction(tx, id)).map((id) => id.toLowerCase()));
+  const rest = messageIds.filter((id) => !found.has(id.toLowerCase()));
+  if (rest.length === 0) return found;
+  const { rows } = await tx.query<{ id: string }>("execution_outbox_has_any", "SELECT id::text AS id FROM outbox WHERE id = ANY($1::uuid[])", [rest]);
+  for (const r of rows) found.add(r.id.toLowerCase());
+  return found;
 }
 
 // ── named values ─────────────────────────────────────────────────────────────────────────────────
@@ -396,51 +425,4 @@ export async function replaceCauses(tx: Queryable, causes: readonly CauseRecord[
     const key = c.cause === "dependency-unavailable" ? `${c.cause}:${c.dependency ?? ""}` : c.cause;
     await tx.query("execution_insert_cause", "INSERT INTO trading_causes (cause_key, record) VALUES ($1, $2::jsonb)", [key, JSON.stringify(c)]);
   }
-}
-
-// ── paper books ──────────────────────────────────────────────────────────────────────────────────
-
-/** The paper venue's engine and order sequence, with its newest `keepRecords` orders and fills. */
-export async function loadPaperBooks(q: Queryable, keepRecords: number): Promise<PaperBooks | null> {
-  const { rows } = await q.query<{ books: Pick<PaperBooks, "engine" | "orderSeq"> }>("execution_load_paper_books", "SELECT books FROM paper_books WHERE id = 1");
-  const books = rows[0]?.books;
-  if (books === undefined) return null;
-  const orders = await q.query<{ body: Order }>("execution_load_paper_orders", "SELECT body FROM paper_orders ORDER BY updated_ts_ms DESC LIMIT $1", [keepRecords]);
-  const fills = await q.query<{ body: Fill }>("execution_load_paper_fills", "SELECT body FROM (SELECT seq, body FROM paper_fills ORDER BY seq DESC LIMIT $1) newest ORDER BY seq", [keepRecords]);
-  // Open orders are the engine's; the ones past the newest `keepRecords` are still needed for lookups.
-  const byId: Record<string, Order> = { ...books.engine.openOrders };
-  for (const { body } of orders.rows) byId[body.orderId] = body;
-  return { engine: books.engine, orderSeq: books.orderSeq, orders: byId, fills: fills.rows.map((r) => r.body) };
-}
-
-/** One statement: the engine state, the orders that changed, the new fills; now and then a prune of old history. */
-export async function savePaperBooks(q: Queryable, change: PaperBooksChange, nowMs: number): Promise<void> {
-  await q.query(
-    "execution_save_paper_books",
-    `WITH books AS (
-       INSERT INTO paper_books (id, books, updated_at_ms) VALUES (1, $1::jsonb, $2)
-       ON CONFLICT (id) DO UPDATE SET books = EXCLUDED.books, updated_at_ms = EXCLUDED.updated_at_ms
-     ), orders AS (
-       INSERT INTO paper_orders (order_id, client_order_id, symbol, updated_ts_ms, body)
-       SELECT o->>'orderId', o->>'clientOrderId', o->>'symbol', (o->>'updatedTsMs')::bigint, o FROM jsonb_array_elements($3::jsonb) AS o
-       ON CONFLICT (order_id) DO UPDATE SET client_order_id = EXCLUDED.client_order_id, updated_ts_ms = EXCLUDED.updated_ts_ms, body = EXCLUDED.body
-     ), fills AS (
-       INSERT INTO paper_fills (fill_id, ts_ms, body)
-       SELECT f->>'fillId', (f->>'tsMs')::bigint, f FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS a(f, n) ORDER BY n
-       ON CONFLICT (fill_id) DO NOTHING
-     )
-     SELECT 1`,
-    [JSON.stringify({ engine: change.engine, orderSeq: change.orderSeq }), nowMs, JSON.stringify(change.orders), JSON.stringify(change.fills)],
-  );
-  if (change.pruneBeyond === undefined) return;
-  await q.query(
-    "execution_prune_paper_history",
-    `WITH old_orders AS (
-       DELETE FROM paper_orders
-        WHERE updated_ts_ms < (SELECT updated_ts_ms FROM paper_orders ORDER BY updated_ts_ms DESC OFFSET $1 LIMIT 1)
-          AND NOT (order_id = ANY($2::text[]))
-     )
-     DELETE FROM paper_fills WHERE seq < (SELECT seq FROM paper_fills ORDER BY seq DESC OFFSET $1 LIMIT 1)`,
-    [change.pruneBeyond, Object.keys(change.engine.openOrders)],
-  );
 }

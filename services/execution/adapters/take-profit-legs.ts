@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../../shared/clock.js";
 import type { Database } from "../../shared/db/database.js";
+import type { OrderPlan } from "../domain/pre-trade.js";
 import { planTakeProfitLegs, takeProfitLegOrder, type TakeProfitLeg } from "../domain/take-profit-legs.js";
 import { isOpenOrderStatus, type Side } from "../domain/venue-types.js";
 import type { ShadowOrder } from "../domain/shadow-state.js";
@@ -44,6 +45,12 @@ export class TakeProfitLegs {
   /** Legs the venue refused outright (nothing to reduce any more, a size it will not take). */
   private readonly refused = new Set<string>();
   private readonly lastSendMs = new Map<string, number>();
+  /**
+   * Commands whose order this run has sent, by client order id, until it finishes: whether they carry
+   * legs is known here, so their finish needs no lookup. Orders this run did not send (a previous run's,
+   * or one forgotten after an hour) are looked up in PostgreSQL.
+   */
+  private readonly sentThisRun = new Map<string, { readonly commandId: string; readonly hasLegs: boolean; readonly atMs: number }>();
   private startedAtMs = 0;
   private running = false;
   private chain: Promise<unknown> = Promise.resolve();
@@ -75,10 +82,25 @@ export class TakeProfitLegs {
     return [...this.due.keys()];
   }
 
+  /** The order manager is about to send this command's order (called before the request leaves). */
+  noteSent(clientOrderId: string, commandId: string, plan: OrderPlan | null): void {
+    const nowMs = this.o.clock.nowMs();
+    if (this.sentThisRun.size >= 10_000) for (const [id, e] of this.sentThisRun) if (e.atMs < nowMs - 3_600_000) this.sentThisRun.delete(id);
+    this.sentThisRun.set(clientOrderId, { commandId, hasLegs: (plan?.takeProfitLegs?.length ?? 0) > 0, atMs: nowMs });
+  }
+
   /** An entry that finished with fills may have legs to place. */
   private onOrders(orders: readonly ShadowOrder[]): void {
     for (const order of orders) {
-      if (isOpenOrderStatus(order.status) || !(order.filledQty > 0)) continue;
+      if (isOpenOrderStatus(order.status)) continue;
+      const sent = this.sentThisRun.get(order.clientOrderId);
+      this.sentThisRun.delete(order.clientOrderId);
+      // A leg this run placed is no command's entry.
+      if (!(order.filledQty > 0) || this.placed.has(order.clientOrderId)) continue;
+      if (sent !== undefined) {
+        if (sent.hasLegs) this.schedule(sent.commandId, 0);
+        continue;
+      }
       void commandByClientId(this.o.db, order.clientOrderId)
         .then((row) => {
           if (row && (row.plan?.takeProfitLegs?.length ?? 0) > 0) this.schedule(row.commandId, 0);

@@ -39,11 +39,11 @@ export class VenueSync implements VenueListener {
   constructor(private readonly o: VenueSyncOptions) {}
 
   onOrders(orders: readonly VenueOrder[]): void {
-    void this.o.shadow.ingest({ orders }, "stream").catch((err: unknown) => this.o.logger.error({ err }, "recording pushed order reports failed; polling will bring them again"));
+    void this.o.shadow.ingestPushed({ orders }).catch((err: unknown) => this.o.logger.error({ err }, "recording pushed order reports failed; polling will bring them again"));
   }
 
   onFills(fills: Parameters<VenueListener["onFills"]>[0]): void {
-    void this.o.shadow.ingest({ fills }, "stream").catch((err: unknown) => this.o.logger.error({ err }, "recording pushed fills failed; polling will bring them again"));
+    void this.o.shadow.ingestPushed({ fills }).catch((err: unknown) => this.o.logger.error({ err }, "recording pushed fills failed; polling will bring them again"));
   }
 
   onStreamState(up: boolean): void {

@@ -27,7 +27,7 @@ import { OrderManager } from "./order-manager.js";
 import { Reconciler } from "./reconciler.js";
 import { RequestPacer } from "./request-pacer.js";
 import { ShadowBook } from "./shadow-book.js";
-import { loadPaperBooks, savePaperBooks } from "./store.js";
+import { PaperBooksTable } from "./paper-books-store.js";
 import { TradingStateKeeper } from "./trading-state-keeper.js";
 import { VenueSync } from "./venue-sync.js";
 import { Watchdog } from "./watchdog.js";
@@ -113,7 +113,7 @@ function makeVenue(ctx: ServiceContext<"execution">, settings: ExecutionSettings
     instruments: PAPER_INSTRUMENTS,
     walletBalanceUsd: settings.paperBalanceUsd,
     clock: ctx.clock,
-    store: { load: (keepRecords) => loadPaperBooks(db, keepRecords), save: (change) => savePaperBooks(db, change, ctx.clock.nowMs()) },
+    store: new PaperBooksTable(db, ctx.clock),
   });
 }
 

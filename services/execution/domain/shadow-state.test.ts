@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ExecutionReport } from "../../shared/contracts/index.js";
 import { roundToStep, signedQty } from "./matching/index.js";
-import { EMPTY_SHADOW_STATE, applyReport, openOrders, type ShadowState } from "./shadow-state.js";
+import { EMPTY_SHADOW_STATE, applyReport, openOrders, reportAdvances, type ShadowState } from "./shadow-state.js";
 
 const STEP = 0.001;
 const CTX = { lotStepQty: STEP, defaultLeverage: 10 };
@@ -112,6 +112,28 @@ describe("shadow orders from reports", () => {
           else if (!["new", "partially-filled"].includes(now)) finished = now;
         }
       }),
+    );
+  });
+
+  it("a report applied once never advances the order again, whatever came between (so it was published at most once)", () => {
+    const statuses: ExecutionReport["status"][] = ["new", "partially-filled", "filled", "cancelled", "rejected", "expired"];
+    const reportArb = fc.record({ status: fc.constantFrom(...statuses), filledTenths: fc.integer({ min: 0, max: 10 }) });
+    fc.assert(
+      fc.property(fc.array(reportArb, { minLength: 1, maxLength: 15 }), (sequence) => {
+        let s = EMPTY_SHADOW_STATE;
+        const applied: ExecutionReport[] = [];
+        for (const r of sequence) {
+          const report = orderReport("tt-a", r.status, r.filledTenths / 10);
+          const before = s.orders["tt-a"];
+          const out = applyReport(s, report, CTX);
+          // An advancing report always changes the record: it is recorded, and published, with it.
+          if (reportAdvances(before, report)) expect(out.orderChanged).toBe(true);
+          s = out.state;
+          applied.push(report);
+          for (const earlier of applied) expect(reportAdvances(s.orders["tt-a"], earlier)).toBe(false);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -85,6 +85,15 @@ export function mergeOrder(previous: ShadowOrder | undefined, report: ExecutionR
   };
 }
 
+/**
+ * True when merging `report` would move the order past what `previous` holds (a later status or more
+ * filled): a report merged before can never do that, as merges never go backwards. So such a report
+ * has never been applied to this record, nor published with it. With no record, any report advances.
+ */
+export function reportAdvances(previous: ShadowOrder | undefined, report: ExecutionReport): boolean {
+  return previous === undefined || (RANK[previous.status] < 2 && RANK[report.status] > RANK[previous.status]) || report.filledQty > previous.filledQty;
+}
+
 const sameOrder = (a: ShadowOrder | undefined, b: ShadowOrder): boolean =>
   a !== undefined &&
   a.status === b.status &&
