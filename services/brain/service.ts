@@ -11,7 +11,7 @@ import { brainDependencyWatch, type DependencyWatch, type DependencyWatchTiming 
 import { startHeartbeat } from "./adapters/heartbeat.js";
 import { startHousekeeping } from "./adapters/housekeeping.js";
 import { MarketDataFeed } from "./adapters/market-data.js";
-import { PORTFOLIO_MESSAGE_TYPES, handlePortfolioMessage } from "./adapters/portfolio-handler.js";
+import { PORTFOLIO_MESSAGE_TYPES, handlePortfolioMessage, isPortfolioMessageOfUse } from "./adapters/portfolio-handler.js";
 import { decideSignal } from "./adapters/signal-handler.js";
 import { loadBrainSettings } from "./config.js";
 import { brainRoutes } from "./http/routes.js";
@@ -87,7 +87,12 @@ export function createBrainService(options: BrainServiceOptions = {}): ServiceDe
           transactionBatch: BRAIN_TRANSACTION_BATCH,
           handler: (envelope, tx) => (envelope.type === "signal" ? decideSignal(brain, envelope, tx, watch.causes()) : Promise.resolve()),
         }),
-        subscribe(ctx, { types: PORTFOLIO_MESSAGE_TYPES, transactionBatch: BRAIN_TRANSACTION_BATCH, handler: (envelope, tx) => handlePortfolioMessage(brain, envelope, tx) }),
+        subscribe(ctx, {
+          types: PORTFOLIO_MESSAGE_TYPES,
+          accepts: isPortfolioMessageOfUse,
+          transactionBatch: BRAIN_TRANSACTION_BATCH,
+          handler: (envelope, tx) => handlePortfolioMessage(brain, envelope, tx),
+        }),
         startHousekeeping(brain, brain.settings),
         startHeartbeat(brain, ctx.redis, ctx.instanceId, brain.settings.heartbeatIntervalMs, watch.causes),
       ];

@@ -41,14 +41,20 @@ export interface SubscribeOptions {
   /** Message types to receive; their streams are read by one consumer. */
   readonly types: readonly MessageType[];
   readonly handler: TypedHandler;
+  /**
+   * Messages of the wanted types the handler would do nothing with (e.g. execution reports without a
+   * fill for a ledger of fills): acknowledged without a transaction. Must be pure: the same message
+   * always gets the same answer, on every delivery.
+   */
+  readonly accepts?: (envelope: Envelope) => boolean;
   readonly maxAttempts?: number;
   /** Messages handled per transaction when a read brings several (StreamConsumerOptions.transactionBatch). */
   readonly transactionBatch?: number;
 }
 
 /**
- * Starts a consumer in the service's group. Messages of other types arriving on the same streams are
- * acknowledged without running the handler. Returns its stop function.
+ * Starts a consumer in the service's group. Messages of other types arriving on the same streams, and
+ * those `accepts` turns down, are acknowledged without a transaction. Returns its stop function.
  */
 export const subscribe = <S extends ServiceName>(ctx: ServiceContext<S>, opts: SubscribeOptions): Stopper => {
   const wanted = new Set<string>(opts.types);
@@ -59,9 +65,9 @@ export const subscribe = <S extends ServiceName>(ctx: ServiceContext<S>, opts: S
     consumer: ctx.instanceId,
     streams: [...new Set(opts.types.map(streamOf))],
     validate: contractValidator,
-    handler: async (envelope, tx, delivery) => {
-      if (wanted.has(envelope.type)) await opts.handler(envelope as Envelope, tx, delivery);
-    },
+    // The validator above has checked the envelope against its contract: it is a contracts' Envelope.
+    accepts: (envelope) => wanted.has(envelope.type) && (opts.accepts?.(envelope as Envelope) ?? true),
+    handler: (envelope, tx, delivery) => opts.handler(envelope as Envelope, tx, delivery),
     clock: ctx.clock,
     metrics: ctx.metrics,
     logger: ctx.logger,

@@ -8,6 +8,9 @@ import type { Brain } from "./brain.js";
 
 export const PORTFOLIO_MESSAGE_TYPES = ["execution-report", "equity-snapshot", "position-snapshot"] as const;
 
+/** False for messages the handler would do nothing with: they are acknowledged without a transaction. */
+export const isPortfolioMessageOfUse = (envelope: Envelope): boolean => envelope.type !== "execution-report" || envelope.payload.fill !== undefined;
+
 export async function handlePortfolioMessage(brain: Brain, envelope: Envelope, tx: Queryable): Promise<void> {
   const correlationId = envelope.correlationId;
   switch (envelope.type) {
@@ -24,7 +27,7 @@ export async function handlePortfolioMessage(brain: Brain, envelope: Envelope, t
     case "execution-report": {
       const report = envelope.payload;
       const fill = report.fill;
-      if (fill === undefined) return; // order status without a fill: nothing moved
+      if (fill === undefined) return; // order status without a fill: nothing moved (not delivered here by subscribe)
       const phase = await brain.orderPhases.phaseOf(tx, report.clientOrderId);
       // A fill already booked (the same report under another message id) is found by the fill row's key.
       const step = await brain.change(tx, (state, c) => onExecutionReport(state, report, phase, c), undefined, correlationId);

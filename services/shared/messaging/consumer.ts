@@ -78,6 +78,11 @@ export interface StreamConsumerOptions {
   readonly claimIntervalMs?: number;
   /** A Redis command not answered within this fails (the loop retries; the entry stays pending). */
   readonly commandTimeoutMs?: number;
+  /**
+   * A valid message this returns false for is acknowledged without a transaction or an inbox row: for
+   * messages on a shared stream whose handler would do nothing (no effect, so nothing to do once).
+   */
+  readonly accepts?: (envelope: Envelope) => boolean;
   readonly clock?: Clock;
   readonly metrics?: ServiceMetrics;
   readonly logger?: MessagingLogger;
@@ -255,12 +260,17 @@ export class StreamConsumer {
     if (entries.length === 1) return this.handleEntry(stream, entries[0]!, 1);
     const ready: Array<{ readonly entry: StreamEntry; readonly envelope: Envelope }> = [];
     const gone: string[] = [];
+    let ignored = 0;
     for (const entry of entries) {
       const parsed = parseStreamEntry(entry.fields, this.opts.validate);
-      if (parsed.kind === "message") ready.push({ entry, envelope: parsed.envelope });
+      if (parsed.kind === "message" && this.opts.accepts?.(parsed.envelope) === false) {
+        gone.push(entry.id);
+        ignored += 1;
+      } else if (parsed.kind === "message") ready.push({ entry, envelope: parsed.envelope });
       else if (parsed.kind === "gone") gone.push(entry.id);
       else await this.handleEntry(stream, entry, 1); // dead-letters it
     }
+    if (ignored > 0) this.metrics.ignoredTotal.inc({ stream, group: this.group }, ignored);
     if (ready.length > 1) {
       const startedMs = this.clock.monotonicMs();
       let outcomes: Outcome[] | null = null;
@@ -377,6 +387,12 @@ export class StreamConsumer {
       return;
     }
     const { envelope } = parsed;
+    if (this.opts.accepts?.(envelope) === false) {
+      await this.redis.ack(stream, entry.id);
+      this.metrics.ignoredTotal.inc(labels);
+      observe("ignored");
+      return;
+    }
     if (exceedsDeliveryLimit(deliveryCount, this.o.maxDeliveries)) {
       const reason = `delivered ${deliveryCount} times without an outcome (its consumers crashed or stalled while handling it)`;
       await this.deadLetter(stream, entry.id, "delivery-limit", { ...this.identify(envelope), reason, attempts: deliveryCount }, envelope);

@@ -26,6 +26,7 @@ export interface ConsumerMetrics {
   readonly failedTotal: Counter<StreamLabels | "kind">;
   readonly deadLetteredTotal: Counter<StreamLabels | "reason_class">;
   readonly duplicatesSkippedTotal: Counter<StreamLabels>;
+  readonly ignoredTotal: Counter<StreamLabels>;
   readonly claimedTotal: Counter<StreamLabels>;
   readonly lagMessages: Gauge<StreamLabels>;
   readonly pendingMessages: Gauge<StreamLabels>;
@@ -37,6 +38,7 @@ export const consumerMetrics = (m: ServiceMetrics): ConsumerMetrics => ({
   failedTotal: m.counter("messages_failed_total", "Failed handling attempts (kind: handler or infrastructure)", ["stream", "group", "kind"]),
   deadLetteredTotal: m.counter("messages_dead_lettered_total", "Messages moved to the dead-letter stream", ["stream", "group", "reason_class"]),
   duplicatesSkippedTotal: m.counter("messages_duplicates_skipped_total", "Redelivered messages whose effect had already committed", ["stream", "group"]),
+  ignoredTotal: m.counter("messages_ignored_total", "Valid messages the handler has no use for (their type or content), acknowledged without a transaction", ["stream", "group"]),
   claimedTotal: m.counter("messages_claimed_total", "Pending entries taken over from idle or crashed consumers", ["stream", "group"]),
   lagMessages: m.gauge("consumer_lag_messages", "Entries in the stream not yet delivered to the group", ["stream", "group"]),
   pendingMessages: m.gauge("consumer_pending_messages", "Entries delivered to the group and not yet acknowledged", ["stream", "group"]),

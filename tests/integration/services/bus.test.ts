@@ -1,6 +1,7 @@
 // The typed bus end to end between two services run by the shared runtime: a message published in the
 // producer's transaction reaches the subscriber once, even when published twice with the same id;
-// a message that fails contract validation is refused before anything is written.
+// a message that fails contract validation is refused before anything is written; one the subscriber
+// turns down is acknowledged without a transaction.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishInTransaction, subscribe } from "../../../services/shared/bus.js";
@@ -29,6 +30,7 @@ describe("the typed bus between services", () => {
         start: async (ctx) => [
           subscribe(ctx, {
             types: ["heartbeat"],
+            accepts: (envelope) => envelope.type !== "heartbeat" || envelope.payload.sequence !== 13,
             handler: async (envelope, tx) => {
               if (envelope.type !== "heartbeat") return;
               await tx.query(
@@ -70,7 +72,7 @@ describe("the typed bus between services", () => {
     const id = randomUUID();
     const publish = () => brain.ctx.db.transaction((tx) => publishInTransaction(tx, "heartbeat", SAMPLE_PAYLOADS.heartbeat, { source: "brain", clock: brain.ctx.clock, id }));
     await publish();
-    await expect(publish()).rejects.toThrow(/outbox_pkey/);
+    await expect(publish()).rejects.toThrow(`message ${id} is already in the outbox`);
   });
 
   it("refuses a message that breaks its contract and rolls back the producer's transaction", async () => {
@@ -80,5 +82,21 @@ describe("the typed bus between services", () => {
       brain.ctx.db.transaction((tx) => publishInTransaction(tx, "heartbeat", bad, { source: "brain", clock: brain.ctx.clock })),
     ).rejects.toThrow(/sequence/);
     expect((await db.pool.query("SELECT count(*)::int AS n FROM brain.outbox")).rows[0].n).toBe(before);
+  });
+
+  it("acknowledges a message the subscriber turns down without a transaction or an inbox row", async () => {
+    const [ignored, wanted] = [randomUUID(), randomUUID()];
+    await brain.ctx.db.transaction(async (tx) => {
+      await publishInTransaction(tx, "heartbeat", { ...SAMPLE_PAYLOADS.heartbeat, sequence: 13 }, { source: "brain", clock: brain.ctx.clock, id: ignored });
+      await publishInTransaction(tx, "heartbeat", { ...SAMPLE_PAYLOADS.heartbeat, sequence: 14 }, { source: "brain", clock: brain.ctx.clock, id: wanted });
+    });
+    await waitFor(async () => (await db.pool.query("SELECT 1 FROM execution.heartbeats_seen WHERE message_id = $1", [wanted])).rowCount === 1, 15_000, "the wanted heartbeat");
+    const ignoredCount = () => execution.ctx.metrics.registry.getSingleMetricAsString("titan_execution_messages_ignored_total");
+    await waitFor(async () => /\} 1$/m.test(await ignoredCount()), 15_000, "the turned-down heartbeat to be acknowledged");
+    expect((await db.pool.query("SELECT 1 FROM execution.heartbeats_seen WHERE message_id = $1", [ignored])).rowCount).toBe(0);
+    expect((await db.pool.query("SELECT 1 FROM execution.inbox WHERE message_id = $1", [ignored])).rowCount).toBe(0);
+    expect((await db.pool.query("SELECT 1 FROM execution.inbox WHERE message_id = $1", [wanted])).rowCount).toBe(1);
+    const pending = (await execution.ctx.redis.xpending(streamOf("heartbeat"), "execution")) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
   });
 });
