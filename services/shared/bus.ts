@@ -22,7 +22,7 @@ export interface PublishOptions {
 /** Writes a message to the outbox in the caller's transaction; it is published after the commit. */
 export const publishInTransaction = async <T extends MessageType>(tx: Queryable, type: T, payload: MessageOf<T>, opts: PublishOptions): Promise<EnvelopeOf<T>> => {
   const envelope = makeEnvelope(type, payload, opts);
-  await enqueueInTransaction(tx, envelope, streamOf(type), { validate: contractValidator, ...(opts.skipIfPresent ? { skipIfPresent: true } : {}) });
+  await enqueueInTransaction(tx, envelope, streamOf(type), { validate: storableValidator, ...(opts.skipIfPresent ? { skipIfPresent: true } : {}) });
   return envelope;
 };
 
@@ -33,6 +33,12 @@ export const contractValidator: MessageValidator = (raw) => {
   if (problem !== null) return { ok: false, reason: `${problem.path || "/"}: ${problem.message}` };
   const result = validateEnvelope(raw);
   return result.ok ? { ok: true, envelope: result.envelope } : { ok: false, reason: result.reason };
+};
+
+/** For an envelope makeEnvelope built (it checked the schema): only what no store can take. */
+const storableValidator: MessageValidator = (raw) => {
+  const problem = findInputProblem(raw, "");
+  return problem === null ? { ok: true, envelope: raw as Envelope } : { ok: false, reason: `${problem.path || "/"}: ${problem.message}` };
 };
 
 export type TypedHandler = (envelope: Envelope, tx: Queryable, delivery: Delivery) => Promise<void>;
