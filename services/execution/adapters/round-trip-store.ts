@@ -65,8 +65,18 @@ export class OpenTrips {
   }
 }
 
+/** A round trip's row as a transaction leaves it. */
+export interface TripSave {
+  readonly tripId: string;
+  readonly trip: OpenTrip;
+  readonly closed: ClosedTrip | null;
+  /** Written when the row is first inserted; a later update leaves it alone. */
+  readonly signalId: string | null;
+}
+
 export class TripDraft {
   private readonly changes = new Map<string, OpenTrip | null>();
+  private readonly saves = new Map<string, TripSave>();
 
   constructor(private readonly committed: Map<string, OpenTrip | null>) {}
 
@@ -82,6 +92,17 @@ export class TripDraft {
     this.changes.set(symbol, trip);
   }
 
+  /** Records a trip's row to write; a trip saved twice keeps its first signal and its last state. */
+  save(row: TripSave): void {
+    const earlier = this.saves.get(row.tripId);
+    this.saves.set(row.tripId, earlier ? { ...row, signalId: earlier.signalId ?? row.signalId } : row);
+  }
+
+  /** The rows to write, in the order the trips were first saved (a trip closes before its successor opens). */
+  rows(): TripSave[] {
+    return [...this.saves.values()];
+  }
+
   /** Call once the transaction has committed. */
   keep(): void {
     for (const [symbol, trip] of this.changes) this.committed.set(symbol, trip);
@@ -91,22 +112,6 @@ export class TripDraft {
   forget(): void {
     for (const symbol of this.changes.keys()) this.committed.delete(symbol);
   }
-}
-
-async function saveTrip(tx: Queryable, tripId: string, t: OpenTrip, closed: ClosedTrip | null, signalId: string | null): Promise<void> {
-  await tx.query(
-    "execution_trip_save",
-    `INSERT INTO round_trips (trip_id, symbol, side, opened_by_client_order_id, signal_id, opening_fill_id, opened_at_ms, entry_qty, entry_notional_usd,
-                              exit_qty, exit_notional_usd, fees_usd, realised_at_open_usd, closing_fill_id, closed_at_ms, realised_pnl_usd)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     ON CONFLICT (trip_id) DO UPDATE SET entry_qty = EXCLUDED.entry_qty, entry_notional_usd = EXCLUDED.entry_notional_usd, exit_qty = EXCLUDED.exit_qty,
-       exit_notional_usd = EXCLUDED.exit_notional_usd, fees_usd = EXCLUDED.fees_usd, closing_fill_id = EXCLUDED.closing_fill_id,
-       closed_at_ms = EXCLUDED.closed_at_ms, realised_pnl_usd = EXCLUDED.realised_pnl_usd`,
-    [
-      tripId, t.symbol, t.side, t.openedByClientOrderId, signalId, t.openingFillId, t.openedTsMs, t.entryQty, t.entryNotionalUsd,
-      t.exitQty, t.exitNotionalUsd, t.feesUsd, t.realisedAtOpenUsd, closed?.closingFillId ?? null, closed?.closedTsMs ?? null, closed?.realisedPnlUsd ?? null,
-    ],
-  );
 }
 
 /** The signal behind an order execution placed for a brain command; null for flatten orders and the like. */
@@ -132,7 +137,7 @@ export async function recordTripFill(
     const closed = step.closed;
     const tripId = tripIdOf(opts.venue, closed);
     const signalId = await signalOf(tx, closed.openedByClientOrderId);
-    await saveTrip(tx, tripId, closed, closed, signalId);
+    trips.save({ tripId, trip: closed, closed, signalId });
     message = {
       version: 1,
       tradeId: tripId,
@@ -155,7 +160,7 @@ export async function recordTripFill(
   if (step.open) {
     // A continuing trip keeps the signal it was opened with (the update leaves signal_id alone).
     const continuing = current !== null && step.open.openingFillId === current.openingFillId;
-    await saveTrip(tx, tripIdOf(opts.venue, step.open), step.open, null, continuing ? null : await signalOf(tx, step.open.openedByClientOrderId));
+    trips.save({ tripId: tripIdOf(opts.venue, step.open), trip: step.open, closed: null, signalId: continuing ? null : await signalOf(tx, step.open.openedByClientOrderId) });
   }
   return message;
 }

@@ -12,15 +12,17 @@ import type { Database } from "../../shared/db/database.js";
 import { faultPoint } from "../../shared/faults.js";
 import { DEFAULT_CLIENT_ORDER_ID_PREFIX } from "../../shared/client-order-id.js";
 import { deterministicUuid } from "../domain/ids.js";
+import { FillIdSet, withFillId } from "../domain/fill-id-set.js";
 import { positionAsOf, type ComparablePosition } from "../domain/reconciliation.js";
 import { roundToStep, type Position } from "../domain/matching/index.js";
 import { reportFromVenueFill, reportFromVenueOrder, shadowClientOrderId, type ReportVenue } from "../domain/reports.js";
-import { EMPTY_SHADOW_STATE, applyReport, openOrders, reportAdvances, openPositions, pruneShadowState, type ShadowOrder, type ShadowState } from "../domain/shadow-state.js";
-import type { VenueFill, VenueOrder } from "../domain/venue-types.js";
+import { applyReport, openOrders, reportAdvances, openPositions, pruneShadowState, type ShadowOrder, type ShadowState } from "../domain/shadow-state.js";
+import { isOpenOrderStatus, type VenueFill, type VenueOrder } from "../domain/venue-types.js";
 import type { ExecutionMetrics } from "./execution-metrics.js";
 import type { InstrumentBook } from "./instrument-book.js";
 import { OpenTrips, recordTripFill } from "./round-trip-store.js";
-import { insertFill, loadOrder, loadShadow, markFirstFill, upsertOrders, upsertPosition } from "./store.js";
+import { insertFill, loadOrder, loadShadow } from "./store.js";
+import { writeShadowRows } from "./shadow-writes.js";
 import { OutgoingMessages } from "./outgoing-messages.js";
 
 export const EXECUTION_FAULT_POINTS = {
@@ -36,6 +38,9 @@ export const EXECUTION_FAULT_POINTS = {
 } as const;
 
 export type ReportSource = "stream" | "poll";
+
+/** Orders remembered before memory is pruned. */
+const PRUNE_AT_ORDERS = 5_000;
 
 export interface VenueEvents {
   readonly orders?: readonly VenueOrder[];
@@ -64,7 +69,15 @@ export interface FirstFill {
 }
 
 export class ShadowBook {
-  private state: ShadowState = EMPTY_SHADOW_STATE;
+  /**
+   * The orders of `state`, owned here and updated in place after each commit: a report costs a lookup,
+   * not a copy of every order remembered (applyReport sees only the order it moves).
+   */
+  private orders: Record<string, ShadowOrder> = {};
+  private state: ShadowState = { positions: {}, orders: this.orders, appliedFillIds: FillIdSet.of() };
+  /** Orders in `orders`, and the count at which memory is pruned next. */
+  private orderCount = 0;
+  private pruneAtCount = PRUNE_AT_ORDERS;
   private chain: Promise<unknown> = Promise.resolve();
   /** Pushed batches waiting for the writer's next turn, and that turn. */
   private pushed: VenueEvents[] = [];
@@ -76,11 +89,9 @@ export class ShadowBook {
 
   async load(): Promise<void> {
     const loaded = await loadShadow(this.o.db, this.o.clock.nowMs() - 24 * 3_600_000);
-    this.state = {
-      positions: Object.fromEntries(loaded.positions.map((p) => [p.symbol, p])),
-      orders: Object.fromEntries(loaded.orders.map((o) => [o.clientOrderId, o])),
-      appliedFillIds: new Set(loaded.fillIds),
-    };
+    this.orders = Object.fromEntries(loaded.orders.map((o) => [o.clientOrderId, o]));
+    this.orderCount = loaded.orders.length;
+    this.state = { positions: Object.fromEntries(loaded.positions.map((p) => [p.symbol, p])), orders: this.orders, appliedFillIds: FillIdSet.of(loaded.fillIds) };
   }
 
   positions(): Position[] {
@@ -161,10 +172,10 @@ export class ShadowBook {
   }
 
   /** One batch's reports against the state it meets. Fills first: a fill's report carries the order's state at that fill; a later order report then moves it on. */
-  private reportsOf(segment: Segment, state: ShadowState, nowMs: number): ExecutionReport[] {
+  private reportsOf(segment: Segment, orderOf: (clientOrderId: string) => ShadowOrder | undefined, nowMs: number): ExecutionReport[] {
     const reports: ExecutionReport[] = [];
     for (const fill of [...segment.fills].sort((a, b) => a.tsMs - b.tsMs)) {
-      reports.push(reportFromVenueFill(this.o.venue, fill, state.orders[shadowClientOrderId(fill.clientOrderId, fill.venueOrderId)], nowMs, (q) => this.roundQty(fill.symbol, q)));
+      reports.push(reportFromVenueFill(this.o.venue, fill, orderOf(shadowClientOrderId(fill.clientOrderId, fill.venueOrderId)), nowMs, (q) => this.roundQty(fill.symbol, q)));
     }
     for (const order of segment.orders) reports.push(reportFromVenueOrder(this.o.venue, order, nowMs));
     return reports;
@@ -191,13 +202,15 @@ export class ShadowBook {
   }
 
   private async commit(segments: readonly Segment[], source: ReportSource, nowMs: number): Promise<number> {
-    let state = this.state;
+    // Orders read back for this turn, then the ones the transaction changes: memory takes them at the commit.
+    const overlay = new Map<string, ShadowOrder>();
+    const orderOf = (id: string): ShadowOrder | undefined => overlay.get(id) ?? this.orders[id];
     const ids = new Set(segments.flatMap((g) => [...g.fills, ...g.orders].map((e) => shadowClientOrderId(e.clientOrderId, e.venueOrderId))));
     for (const id of ids) {
       // Read back: an order memory does not hold (unless it was never sent), or one a failed transaction touched.
-      if (!this.suspect.has(id) && (state.orders[id] || this.expectedNew.has(id))) continue;
+      if (!this.suspect.has(id) && (orderOf(id) || this.expectedNew.has(id))) continue;
       const known = await loadOrder(this.o.db, id);
-      if (known) state = { ...state, orders: { ...state.orders, [known.clientOrderId]: known } };
+      if (known) overlay.set(id, known);
     }
     const firstFills: FirstFill[] = [];
     // Each changed order is written once, in its final state, with the last report that changed it.
@@ -206,19 +219,21 @@ export class ShadowBook {
     let closedTrades = 0;
     // One transaction per draft (Database.transaction never re-runs its function).
     const trips = this.trips.draft();
-    let committed: ShadowState;
+    let committed: Pick<ShadowState, "positions" | "appliedFillIds">;
     try {
       committed = await this.o.db.transaction(async (tx) => {
-        let s = state;
+        let positions = this.state.positions;
+        let fillIds = this.state.appliedFillIds;
         const positionsMoved = new Map<string, { position: Position; fillId: string; venueTsMs: number }>();
         const outgoing = new OutgoingMessages();
         for (const segment of segments) {
           // Built against the state this batch meets: what the batches before it in this transaction left.
-          for (const report of this.reportsOf(segment, s, nowMs)) {
+          for (const report of this.reportsOf(segment, orderOf, nowMs)) {
             const fill = report.fill;
             let fillInserted = false;
-            if (fill && !s.appliedFillIds.has(fill.fillId)) {
-              fillInserted = await insertFill(tx, {
+            let firstFillCommandTsMs: number | null = null;
+            if (fill && !fillIds.has(fill.fillId)) {
+              ({ inserted: fillInserted, firstFillCommandTsMs } = await insertFill(tx, {
                 fillId: fill.fillId,
                 reportId: report.reportId,
                 clientOrderId: report.clientOrderId,
@@ -232,15 +247,20 @@ export class ShadowBook {
                 source,
                 venueTsMs: report.venueTsMs,
                 recordedAtMs: nowMs,
-              });
+              }));
               // Recorded in an earlier run but no longer in memory: the second copy must not move the position.
-              if (!fillInserted) s = { ...s, appliedFillIds: new Set([...s.appliedFillIds, fill.fillId]) };
+              if (!fillInserted) fillIds = withFillId(fillIds, fill.fillId);
             }
             const instrument = this.o.instruments.get(report.symbol);
-            const positionBefore = s.positions[report.symbol];
-            const advances = reportAdvances(s.orders[report.clientOrderId], report);
-            const out = applyReport(s, report, { lotStepQty: instrument?.lotStepQty ?? 1e-8, defaultLeverage: s.positions[report.symbol]?.leverage ?? 10 });
-            s = out.state;
+            const positionBefore = positions[report.symbol];
+            const previous = orderOf(report.clientOrderId);
+            const advances = reportAdvances(previous, report);
+            // The state as this report meets it, with the one order it can move.
+            const view: ShadowState = { positions, orders: previous ? { [report.clientOrderId]: previous } : {}, appliedFillIds: fillIds };
+            const out = applyReport(view, report, { lotStepQty: instrument?.lotStepQty ?? 1e-8, defaultLeverage: positions[report.symbol]?.leverage ?? 10 });
+            positions = out.state.positions;
+            fillIds = out.state.appliedFillIds;
+            if (out.orderChanged) overlay.set(report.clientOrderId, out.order);
             if (!out.orderChanged && !out.fillApplied) continue;
             if (out.orderChanged) changedOrders.set(out.order.clientOrderId, { order: out.order, reportId: report.reportId });
             if (out.fillApplied && out.position && fill) {
@@ -248,8 +268,7 @@ export class ShadowBook {
               positionsMoved.set(report.symbol, { position: out.position, fillId: fill.fillId, venueTsMs: report.venueTsMs });
               const tripFill = { fillId: fill.fillId, clientOrderId: report.clientOrderId, qty: fill.qty, priceUsd: fill.priceUsd, feeUsd: fill.feeUsd, tsMs: report.venueTsMs };
               if (await recordTripFill(tx, { venue: this.o.venue, clock: this.o.clock, nowMs }, positionBefore, out.position, tripFill, trips)) closedTrades += 1;
-              const commandTsMs = await markFirstFill(tx, report.clientOrderId, nowMs);
-              if (commandTsMs !== null) firstFills.push({ clientOrderId: report.clientOrderId, commandTsMs, atMs: nowMs });
+              if (firstFillCommandTsMs !== null) firstFills.push({ clientOrderId: report.clientOrderId, commandTsMs: firstFillCommandTsMs, atMs: nowMs });
             }
             // Never published before: a fill report whose fill was first recorded here, an order report that
             // moves its committed order on. Anything else may have been (a report rebuilt from a late event).
@@ -257,16 +276,15 @@ export class ShadowBook {
             outgoing.add({ id: report.reportId, unseen, publish: () => publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: report.clientOrderId }) });
           }
         }
-        await upsertOrders(tx, [...changedOrders.values()]);
+        await writeShadowRows(tx, { orders: [...changedOrders.values()], positions: [...positionsMoved.values()], trips: trips.rows() });
         for (const [symbol, moved] of positionsMoved) {
-          await upsertPosition(tx, moved.position, moved.fillId);
           // Named after a fill this transaction recorded first: never published before.
           const snapshot = shadowPositionSnapshot(this.o.venue, moved.position, null, nowMs);
           const id = deterministicUuid("position-snapshot:shadow", this.o.venue, symbol, moved.fillId);
           outgoing.add({ id, unseen: true, publish: () => publishInTransaction(tx, "position-snapshot", snapshot, { source: "execution", clock: this.o.clock, id }) });
         }
         await outgoing.publish(tx);
-        return s;
+        return { positions, appliedFillIds: fillIds };
       });
     } catch (err) {
       // The COMMIT may still have landed: what this transaction touched is read from PostgreSQL again.
@@ -278,7 +296,11 @@ export class ShadowBook {
       throw err;
     }
     trips.keep();
-    this.state = committed;
+    for (const [id, order] of overlay) {
+      if (this.orders[id] === undefined) this.orderCount += 1;
+      this.orders[id] = order;
+    }
+    this.state = { positions: committed.positions, orders: this.orders, appliedFillIds: committed.appliedFillIds };
     for (const id of ids) {
       this.expectedNew.delete(id);
       this.suspect.delete(id);
@@ -296,10 +318,22 @@ export class ShadowBook {
 
   private maybePrune(nowMs: number): void {
     if (this.expectedNew.size > 1_000) for (const [id, atMs] of this.expectedNew) if (atMs < nowMs - 3_600_000) this.expectedNew.delete(id);
-    const size = Object.keys(this.state.orders).length;
-    if (size < 5_000 && this.state.appliedFillIds.size < 50_000) return;
-    const keep = new Set([...this.state.appliedFillIds].slice(-20_000));
-    this.state = pruneShadowState(this.state, nowMs - 3_600_000, keep);
+    const fillIds = this.state.appliedFillIds;
+    if (this.orderCount < this.pruneAtCount && fillIds.size < 50_000) return;
+    // Finished orders an hour old go, and at least the older half of the finished ones (at a sustained
+    // rate every order is recent): a late report about a forgotten order reads it back from PostgreSQL.
+    const finishedTsMs = Object.values(this.orders)
+      .filter((o) => !isOpenOrderStatus(o.status))
+      .map((o) => o.updatedTsMs)
+      .sort((a, b) => b - a);
+    const beforeMs = Math.max(nowMs - 3_600_000, finishedTsMs[Math.floor(finishedTsMs.length / 2)] ?? Number.NEGATIVE_INFINITY);
+    const keep = fillIds.size < 50_000 ? fillIds : fillIds instanceof FillIdSet ? fillIds.newest(20_000) : FillIdSet.of([...fillIds].slice(-20_000));
+    const pruned = pruneShadowState(this.state, beforeMs, keep);
+    this.orders = { ...pruned.orders };
+    this.orderCount = Object.keys(this.orders).length;
+    // Mostly open orders left: wait for as many again before looking.
+    this.pruneAtCount = Math.max(PRUNE_AT_ORDERS, 2 * this.orderCount);
+    this.state = { ...pruned, orders: this.orders };
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

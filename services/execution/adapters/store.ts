@@ -113,58 +113,27 @@ export interface FillRow {
   readonly recordedAtMs: number;
 }
 
-/** True when the fill is new; false when it was recorded before (the second copy is harmless). */
-export async function insertFill(tx: Queryable, f: FillRow): Promise<boolean> {
-  const result = await tx.query(
+/**
+ * Records a fill: `inserted` is false when it was recorded before (the second copy is harmless). A new
+ * fill also stamps the first-fill time of the command behind its order, in the same statement;
+ * `firstFillCommandTsMs` is that command's time when this was its first fill, else null.
+ */
+export async function insertFill(tx: Queryable, f: FillRow): Promise<{ inserted: boolean; firstFillCommandTsMs: number | null }> {
+  const { rows } = await tx.query<{ inserted: boolean; command_ts_ms: number | null }>(
     "execution_insert_fill",
-    `INSERT INTO fills (fill_id, report_id, client_order_id, venue_order_id, symbol, side, qty, price_usd, fee_usd, liquidity, source, venue_ts_ms, recorded_at_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (fill_id) DO NOTHING`,
+    `WITH fill AS (
+       INSERT INTO fills (fill_id, report_id, client_order_id, venue_order_id, symbol, side, qty, price_usd, fee_usd, liquidity, source, venue_ts_ms, recorded_at_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (fill_id) DO NOTHING
+       RETURNING client_order_id
+     ), first AS (
+       UPDATE order_commands SET first_fill_at_ms = $13
+        WHERE client_order_id IN (SELECT client_order_id FROM fill) AND first_fill_at_ms IS NULL
+       RETURNING command_ts_ms
+     )
+     SELECT EXISTS (SELECT 1 FROM fill) AS inserted, (SELECT command_ts_ms FROM first LIMIT 1) AS command_ts_ms`,
     [f.fillId, f.reportId, f.clientOrderId, f.venueOrderId, f.symbol, f.side, f.qty, f.priceUsd, f.feeUsd, f.liquidity, f.source, f.venueTsMs, f.recordedAtMs],
   );
-  return result.rowCount === 1;
-}
-
-/** Writes each order's state in one statement; `orders` must not name an order twice. */
-export async function upsertOrders(tx: Queryable, orders: readonly { order: ShadowOrder; reportId: string }[]): Promise<void> {
-  if (orders.length === 0) return;
-  const column = <T>(pick: (o: ShadowOrder) => T): T[] => orders.map(({ order }) => pick(order));
-  await tx.query(
-    "execution_upsert_orders",
-    `INSERT INTO orders (${ORDER_COLUMNS}, last_report_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::float8[], $9::float8[], $10::float8[],
-                          $11::float8[], $12::bigint[], $13::bigint[], $14::uuid[])
-     ON CONFLICT (client_order_id) DO UPDATE SET venue_order_id = EXCLUDED.venue_order_id, status = EXCLUDED.status, order_qty = EXCLUDED.order_qty,
-       filled_qty = EXCLUDED.filled_qty, avg_fill_price_usd = EXCLUDED.avg_fill_price_usd, limit_price_usd = EXCLUDED.limit_price_usd,
-       updated_at_ms = EXCLUDED.updated_at_ms, last_report_id = EXCLUDED.last_report_id`,
-    [
-      column((o) => o.clientOrderId),
-      column((o) => o.venueOrderId),
-      column((o) => o.symbol),
-      column((o) => o.side),
-      column((o) => o.orderType),
-      column((o) => o.reduceOnly),
-      column((o) => o.status),
-      column((o) => o.orderQty),
-      column((o) => o.filledQty),
-      column((o) => o.avgFillPriceUsd),
-      column((o) => o.limitPriceUsd),
-      column((o) => o.createdTsMs),
-      column((o) => o.updatedTsMs),
-      orders.map((o) => o.reportId),
-    ],
-  );
-}
-
-export async function upsertPosition(tx: Queryable, p: Position, lastFillId: string): Promise<void> {
-  await tx.query(
-    "execution_upsert_position",
-    `INSERT INTO positions (symbol, side, qty, avg_entry_price_usd, realised_pnl_usd, leverage, created_at_ms, updated_at_ms, last_fill_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (symbol) DO UPDATE SET side = EXCLUDED.side, qty = EXCLUDED.qty, avg_entry_price_usd = EXCLUDED.avg_entry_price_usd,
-       realised_pnl_usd = EXCLUDED.realised_pnl_usd, leverage = EXCLUDED.leverage, created_at_ms = EXCLUDED.created_at_ms,
-       updated_at_ms = EXCLUDED.updated_at_ms, last_fill_id = EXCLUDED.last_fill_id`,
-    [p.symbol, p.side, p.qty, p.avgEntryPriceUsd, p.realisedPnlUsd, p.leverage, p.createdTsMs, p.updatedTsMs, lastFillId],
-  );
+  return { inserted: rows[0]?.inserted === true, firstFillCommandTsMs: rows[0]?.command_ts_ms ?? null };
 }
 
 /** True when the message id is already in this service's outbox (a rebuilt report published before). */
@@ -400,16 +369,6 @@ export async function markCommandClosed(q: Queryable, commandId: string, status:
     [commandId, status, reason, detail.slice(0, 1000)],
   );
   return rowCount === 1;
-}
-
-/** Sets the first-fill time of the command behind this client order id; returns the command's time when it was the first. */
-export async function markFirstFill(tx: Queryable, clientOrderId: string, atMs: number): Promise<number | null> {
-  const { rows } = await tx.query<{ command_ts_ms: number }>(
-    "execution_command_first_fill",
-    "UPDATE order_commands SET first_fill_at_ms = $2 WHERE client_order_id = $1 AND first_fill_at_ms IS NULL RETURNING command_ts_ms",
-    [clientOrderId, atMs],
-  );
-  return rows[0]?.command_ts_ms ?? null;
 }
 
 // ── trading causes ───────────────────────────────────────────────────────────────────────────────

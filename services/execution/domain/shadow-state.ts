@@ -4,6 +4,7 @@
 // their lifecycle, so a late or repeated report can never reopen a finished order.
 
 import type { ExecutionReport } from "../../shared/contracts/index.js";
+import { FillIdSet, withFillId } from "./fill-id-set.js";
 import { applyFillToPosition, flatPosition, type Position } from "./matching/index.js";
 import { isOpenOrderStatus, type OrderStatus, type OrderType, type Side } from "./venue-types.js";
 
@@ -30,7 +31,7 @@ export interface ShadowState {
   readonly appliedFillIds: ReadonlySet<string>;
 }
 
-export const EMPTY_SHADOW_STATE: ShadowState = { positions: {}, orders: {}, appliedFillIds: new Set() };
+export const EMPTY_SHADOW_STATE: ShadowState = { positions: {}, orders: {}, appliedFillIds: FillIdSet.of() };
 
 export interface ApplyContext {
   /** The symbol's lot step: quantities are re-snapped after arithmetic. */
@@ -117,7 +118,8 @@ export function applyReport(state: ShadowState, report: ExecutionReport, ctx: Ap
     positions = { ...state.positions, [report.symbol]: position };
   }
   if (!orderChanged && !fillApplied) return { state, fillApplied: false, orderChanged: false, order, position };
-  const appliedFillIds = fillApplied ? new Set([...state.appliedFillIds, fill.fillId]) : state.appliedFillIds;
+  // Not a copy per fill: a FillIdSet grows in place for its newest version.
+  const appliedFillIds = fillApplied ? withFillId(state.appliedFillIds, fill.fillId) : state.appliedFillIds;
   return { state: { positions, orders: orderChanged ? { ...state.orders, [order.clientOrderId]: order } : state.orders, appliedFillIds }, fillApplied, orderChanged, order, position };
 }
 

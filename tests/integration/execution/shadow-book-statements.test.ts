@@ -121,7 +121,7 @@ describe("the shadow book's statements per order", () => {
     const entry = venueOrder(entryId, "paper-1");
     book.expectNewOrder(entryId);
     const placed = await statementsOf(() => book.ingestPushed({ orders: [entry] }));
-    expect(placed).toEqual({ begin: 1, execution_upsert_orders: 1, messaging_outbox_enqueue: 1, commit: 1 });
+    expect(placed).toEqual({ begin: 1, execution_write_shadow: 1, messaging_outbox_enqueue: 1, commit: 1 });
 
     const filled = { ...entry, status: "filled" as const, filledQty: 1, avgFillPriceUsd: 2_000, updatedTsMs: entry.updatedTsMs + 5 };
     const fill = venueFill(entry, 2_000);
@@ -132,7 +132,7 @@ describe("the shadow book's statements per order", () => {
     });
     expect(turns).toEqual([1, 1]); // one turn recorded both: one new fill
     expect(matched.begin).toBe(1);
-    expect(matched.execution_upsert_orders).toBe(1);
+    expect(matched.execution_write_shadow).toBe(1);
     expect(matched.execution_trip_open).toBe(1);
     for (const lookup of ["execution_load_order", "execution_outbox_has", "execution_outbox_has_any"]) expect(matched[lookup]).toBeUndefined();
     expect(book.order(entryId)).toMatchObject({ status: "filled", filledQty: 1 });
@@ -158,6 +158,24 @@ describe("the shadow book's statements per order", () => {
     ]);
   });
 
+  it("forgets the older half of 5,000 finished orders, and reads one back when a late report names it", async () => {
+    const baseTsMs = Date.now() - 60_000;
+    const finished = Array.from({ length: 5_000 }, (_, i) =>
+      venueOrder(`tt-many-${i}-${randomUUID().slice(0, 8)}`, `paper-many-${i}`, { status: "filled", filledQty: 1, avgFillPriceUsd: 2_000, createdTsMs: baseTsMs + i, updatedTsMs: baseTsMs + i }),
+    );
+    for (const o of finished) book.expectNewOrder(o.clientOrderId ?? "");
+    await book.ingest({ orders: finished }, "stream");
+    const oldest = finished[0]!;
+    const newest = finished[finished.length - 1]!;
+    expect(book.order(oldest.clientOrderId ?? "")).toBeUndefined();
+    expect(book.order(newest.clientOrderId ?? "")).toMatchObject({ status: "filled" });
+    // The same report again: read back from PostgreSQL, found unchanged, published once only.
+    const late = await statementsOf(() => book.ingest({ orders: [oldest] }, "poll"));
+    expect(late).toMatchObject({ execution_load_order: 1 });
+    expect(late.messaging_outbox_enqueue).toBeUndefined();
+    expect(book.order(oldest.clientOrderId ?? "")).toMatchObject({ status: "filled" });
+  }, 60_000);
+
   it("skips a rebuilt report already in the outbox, looking it up once, and publishes the change it makes", async () => {
     const id = `tt-${randomUUID().slice(0, 20)}`;
     const first = venueOrder(id, "paper-3", { orderType: "limit", limitPriceUsd: 1_900 });
@@ -167,7 +185,7 @@ describe("the shadow book's statements per order", () => {
     await book.ingest({ orders: [amended] }, "stream");
     // The first report again (a late poll): it moves the order's quantity back, but its id was published.
     const again = await statementsOf(() => book.ingest({ orders: [first] }, "poll"));
-    expect(again).toMatchObject({ execution_outbox_has_any: 1, execution_upsert_orders: 1, commit: 1 });
+    expect(again).toMatchObject({ execution_outbox_has_any: 1, execution_write_shadow: 1, commit: 1 });
     expect(again.messaging_outbox_enqueue).toBeUndefined();
     const firstId = reportFromVenueOrder("paper", first, 0).reportId;
     expect((await tdb.pool.query("SELECT 1 FROM execution.outbox WHERE id = $1", [firstId])).rowCount).toBe(1);
