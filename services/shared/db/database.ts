@@ -91,6 +91,13 @@ const assertTransactionUsable = (tx: { readonly client: pg.PoolClient }): void =
   if (tx.client.getTransactionStatus() === "E") throw new TransactionAbortedError();
 };
 
+/** PostgreSQL refusing a prepared statement whose tables changed since it was planned (SQLSTATE 0A000). */
+export const isStalePlanError = (err: unknown): boolean =>
+  (err as { code?: unknown })?.code === "0A000" && /cached plan must not change result type/.test(String((err as Error)?.message));
+
+/** Never equal to a statement's text: a name marked with it is no longer prepared. */
+const STALE_PLAN = "\u0000stale plan";
+
 // Numeric columns arrive as strings by default; int8 counts fit in a double for our uses.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
@@ -109,10 +116,31 @@ export const createDatabase = (opts: DatabaseOptions, metrics?: ServiceMetrics, 
   // An idle client losing its server must not crash the process; readiness reports it instead.
   pool.on("error", (err) => onError?.(err));
 
+  // A statement name always sent with the same text is prepared once per connection and then only bound
+  // and executed: the server skips parsing and planning, a quarter of its CPU per statement on the hot
+  // path. A name seen with another text (SQL built per call) runs unnamed, as every statement did before.
+  const textOfName = new Map<string, string>();
   const timed = async <R extends pg.QueryResultRow>(runner: pg.Pool | pg.PoolClient, statement: string, sql: string, params?: readonly unknown[]) => {
     const end = metrics?.dbStatementSeconds.startTimer({ statement });
     try {
-      const result = await runner.query<R>(sql, params as unknown[] | undefined);
+      let prepared = false;
+      if (params !== undefined) {
+        const known = textOfName.get(statement);
+        if (known === undefined) textOfName.set(statement, sql);
+        prepared = known === undefined || known === sql;
+      }
+      let result: pg.QueryResult<R>;
+      try {
+        result = prepared ? await runner.query<R>({ name: statement, text: sql, values: params as unknown[] }) : await runner.query<R>(sql, params as unknown[] | undefined);
+      } catch (err) {
+        // A table changed under a prepared plan (a migration while this process runs): the name runs
+        // unnamed from now on. Outside a transaction the statement is simply sent again; inside one the
+        // transaction is lost, and its caller's retry runs unnamed.
+        if (!(prepared && isStalePlanError(err))) throw err;
+        textOfName.set(statement, STALE_PLAN);
+        if (!(runner instanceof pg.Pool)) throw err;
+        result = await runner.query<R>(sql, params as unknown[] | undefined);
+      }
       end?.({ outcome: "ok" });
       return result;
     } catch (err) {

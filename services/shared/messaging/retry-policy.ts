@@ -65,7 +65,8 @@ export const exceedsDeliveryLimit = (deliveryCount: number, maxDeliveries: numbe
 const TRANSIENT_PG_CODES = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "55006"]);
 const TRANSIENT_PG_CLASSES = ["08", "53"];
 const TRANSIENT_NODE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
-const TRANSIENT_MESSAGE = /connection terminated|not queryable|timeout exceeded when trying to connect|client was closed|connection is closed|stream isn't writeable|max retries per request/i;
+// A prepared plan gone stale after a migration: the retry runs the statement unnamed (db/database.ts).
+const TRANSIENT_MESSAGE = /connection terminated|not queryable|timeout exceeded when trying to connect|client was closed|connection is closed|stream isn't writeable|max retries per request|cached plan must not change result type/i;
 
 /** True for errors that say a connection or server is unavailable, not that the work is wrong. */
 export const isTransientError = (err: unknown, depth = 0): boolean => {
