@@ -117,11 +117,19 @@ export class BusFuzzer<S extends ServiceName> {
     return rows.length > 0;
   }
 
+  /** Messages of `stream` the service's consumers turned down (acknowledged without a transaction: no use to their handler). */
+  private async ignoredCount(stream: string): Promise<number> {
+    const metrics = await this.bus.target.running.ctx.metrics.registry.getMetricsAsJSON();
+    const values = metrics.find((m) => m.name.endsWith("_messages_ignored_total"))?.values ?? [];
+    return values.filter((v) => v.labels.stream === stream).reduce((sum, v) => sum + v.value, 0);
+  }
+
   /** Publishes one entry and waits until the service has handled it; returns what became of it. */
   private async deliver(channel: BusChannel, fields: readonly string[]): Promise<{ entryId: string; outcome: string; droppedDelta: number }> {
     const stream = streamOf(channel.type);
     const reader = this.bus.reader;
     const [handledBefore, droppedBefore] = channel.kind === "reader" && reader ? [await reader.handled(), await reader.dropped()] : [0, 0];
+    const ignoredBefore = channel.kind === "group" ? await this.ignoredCount(stream) : 0;
     const entryId = String(await this.redis.call("XADD", stream, "*", ...fields));
     if (channel.kind === "group") {
       await pollUntil(`${this.bus.target.service} to acknowledge ${stream} ${entryId}`, async () => {
@@ -129,7 +137,8 @@ export class BusFuzzer<S extends ServiceName> {
         return info !== null && idAtLeast(info.lastDelivered, entryId) && info.pending === 0 ? info : null;
       });
       const dead = await this.deadLetter(stream, entryId);
-      return { entryId, outcome: dead ? `dead-lettered:${dead.reason_class}` : "processed", droppedDelta: 0 };
+      const ignored = (await this.ignoredCount(stream)) > ignoredBefore;
+      return { entryId, outcome: dead ? `dead-lettered:${dead.reason_class}` : ignored ? "ignored" : "processed", droppedDelta: 0 };
     }
     if (!reader) throw new Error(`${this.bus.target.service} has a reader channel but no reader progress`);
     await pollUntil(`${this.bus.target.service}'s reader to pass ${stream} ${entryId}`, async () => ((await reader.handled()) > handledBefore ? true : null));
@@ -163,7 +172,8 @@ export class BusFuzzer<S extends ServiceName> {
       const errors = lines.filter((l) => l.level === "error" || l.level === "fatal" || l.level === "unparsable");
       if (errors.length > 0) fail(`the service logged ${errors.length} error line(s): ${JSON.stringify(errors).slice(0, 1_500)}`);
       if (c.valid) {
-        // Acted on, or refused by its handler and dead-lettered: either way it has an outcome.
+        // Acted on, turned down as of no use (acknowledged without a transaction), or refused by its handler
+        // and dead-lettered: each is an outcome.
         if (channel.kind === "group" && outcome === "processed" && c.messageId !== null && !(await this.inboxHas(c.messageId))) fail("acknowledged without an inbox record");
         baseline = await this.checksums.settled();
         otherOutbox = await this.otherOutboxMessages();
@@ -197,7 +207,8 @@ export class BusFuzzer<S extends ServiceName> {
   async probe(channel: BusChannel): Promise<void> {
     const id = randomUUID();
     const { outcome } = await this.deliver(channel, probeFields(id));
-    if (channel.kind === "group" && (outcome !== "processed" || !(await this.inboxHas(id)))) throw new Error(`${this.bus.target.service} did not process the probe on ${streamOf(channel.type)} (${outcome})`);
+    const handled = outcome === "ignored" || (outcome === "processed" && (await this.inboxHas(id)));
+    if (channel.kind === "group" && !handled) throw new Error(`${this.bus.target.service} did not process the probe on ${streamOf(channel.type)} (${outcome})`);
   }
 }
 
