@@ -22,7 +22,7 @@ import type { InstrumentBook } from "./instrument-book.js";
 import type { MarketPrices } from "./market-prices.js";
 import { EXECUTION_FAULT_POINTS, type ShadowBook } from "./shadow-book.js";
 import { TakeProfitLegs } from "./take-profit-legs.js";
-import { alreadyPublished, countSubmitAttempt, findCommand, markCommandAcked, markCommandClosed, pendingCommands, recentCommands, type CommandRow } from "./store.js";
+import { countSubmitAttempt, findCommand, markCommandAcked, markCommandClosed, pendingCommands, recentCommands, type CommandRow } from "./store.js";
 import type { TradingStateKeeper } from "./trading-state-keeper.js";
 import type { VenueHealth } from "./venue-sync.js";
 
@@ -183,8 +183,8 @@ export class OrderManager {
       reason: `${result.reason}: ${result.detail}`,
       nowMs,
     });
-    if (await alreadyPublished(tx, report.reportId)) return;
-    await publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: command.clientOrderId });
+    // Rebuilt after a restart, the same report id may be in the outbox already: then nothing is written.
+    await publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: command.clientOrderId, skipIfPresent: true });
   }
 
   private enqueue(commandId: string, lane: Lane, delayMs = 0, fresh: CommandRow | null = null): void {
@@ -381,9 +381,7 @@ export class OrderManager {
         if (!(await markCommandClosed(tx, row.commandId, "cancelled", "cancelled", reason, true))) return false;
         const shape = { orderType: row.plan?.orderType ?? "market", qty: row.plan?.qty ?? 0, limitPriceUsd: row.plan?.limitPriceUsd ?? null } as const;
         const report = refusalReport({ venue: this.o.venueName, command: row.command, symbol: row.symbol, ...shape, status: "cancelled", reason: `cancelled before it was sent: ${reason}`, nowMs });
-        if (!(await alreadyPublished(tx, report.reportId))) {
-          await publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: row.clientOrderId });
-        }
+        await publishInTransaction(tx, "execution-report", report, { source: "execution", clock: this.o.clock, id: report.reportId, correlationId: row.clientOrderId, skipIfPresent: true });
         return true;
       });
       if (closed) {

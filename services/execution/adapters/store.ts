@@ -136,13 +136,6 @@ export async function insertFill(tx: Queryable, f: FillRow): Promise<{ inserted:
   return { inserted: rows[0]?.inserted === true, firstFillCommandTsMs: rows[0]?.command_ts_ms ?? null };
 }
 
-/** True when the message id is already in this service's outbox (a rebuilt report published before). */
-export async function alreadyPublished(tx: Queryable, messageId: string): Promise<boolean> {
-  if (isEnqueuedInTransaction(tx, messageId)) return true; // gathered in this transaction, written at its commit
-  const { rowCount } = await tx.query("execution_outbox_has", "SELECT 1 FROM outbox WHERE id = $1", [messageId]);
-  return (rowCount ?? 0) > 0;
-}
-
 /** Which of these message ids are already in this service's outbox, in one statement (lower-case ids). */
 export async function publishedAmong(tx: Queryable, messageIds: readonly string[]): Promise<Set<string>> {
   const found = new Set(messageIds.filter((id) => isEnqueuedInTransaction(tx, id)).map((id) => id.toLowerCase()));
