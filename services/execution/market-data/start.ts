@@ -8,7 +8,7 @@ import type { MarketKline } from "../../shared/contracts/index.js";
 import type { Queryable } from "../../shared/db/database.js";
 import { loadMarketDataSettings, type MarketDataSettings } from "./config.js";
 import type { MarketDataSink, MarketDataSource, MarketEvent } from "./events.js";
-import { planSyntheticBackfill, type SyntheticBackfillPlan } from "./backfill.js";
+import { planSyntheticBackfill, runSyntheticBackfill, type SyntheticBackfill } from "./backfill.js";
 import { upsertKlines } from "./kline-store.js";
 import { LiveSource, type LiveSourceOptions } from "./live/source.js";
 import { marketDataMetrics } from "./metrics.js";
@@ -78,14 +78,14 @@ class KlineRecorder {
 }
 
 /** Bars published per bus batch while the history goes out. */
-const BACKFILL_BATCH = 2_000;
+const BACKFILL_BATCH = 500;
 
 function buildSource(
   ctx: ServiceContext<"execution">,
   settings: MarketDataSettings,
   opts: StartMarketDataOptions,
   metrics: ReturnType<typeof marketDataMetrics>,
-  history: SyntheticBackfillPlan | null,
+  history: SyntheticBackfill | null,
 ): MarketDataSource {
   const { clock, logger } = ctx;
   const onSinkError = (err: unknown) => logger.error({ err }, "market-data sink failed");
@@ -132,12 +132,10 @@ export async function startMarketData(ctx: ServiceContext<"execution">, opts: St
   const settings = opts.settings ?? loadMarketDataSettings(opts.env ?? process.env);
   const metrics = marketDataMetrics(ctx.metrics);
   const recordKlines = settings.record && settings.source !== "replay";
-  const history =
+  const historyPlan =
     !opts.source && settings.source === "synthetic" && settings.backfillHours > 0
       ? await planSyntheticBackfill({ symbols: settings.symbols, seed: settings.seed, nowMs: ctx.clock.nowMs(), hours: settings.backfillHours, db: recordKlines ? ctx.db : null })
       : null;
-  const source = opts.source ?? buildSource(ctx, settings, opts, metrics, history);
-  metrics.sourceInfo.set({ source: source.kind }, 1);
 
   const publisher = createMarketDataPublisher({
     redis: ctx.redis,
@@ -149,7 +147,8 @@ export async function startMarketData(ctx: ServiceContext<"execution">, opts: St
     ...(opts.streamPrefix === undefined ? {} : { streamPrefix: opts.streamPrefix }),
     onError: (err) => ctx.logger.debug({ err: (err as Error)?.message ?? String(err) }, "market-data publish failed"),
   });
-  const recording = settings.record && source.kind !== "replay";
+  const sourceKind = opts.source?.kind ?? settings.source;
+  const recording = settings.record && sourceKind !== "replay";
   const tape = recording
     ? new TapeWriter({
         dir: settings.tapeDir,
@@ -188,18 +187,21 @@ export async function startMarketData(ctx: ServiceContext<"execution">, opts: St
     : null;
   const listeners = opts.listeners ?? [];
 
-  if (history && history.klines.length > 0) {
-    // The past goes out before the first live event, so consumers see the bars in time order.
+  let history: SyntheticBackfill | null = null;
+  if (historyPlan) {
+    // The past goes out before the first live event, so consumers see the bars in time order. Each
+    // batch is recorded and published before the next is generated: memory holds one batch.
     const startedMs = ctx.clock.nowMs();
-    for (let i = 0; i < history.klines.length; i += BACKFILL_BATCH) {
-      const batch: MarketEvent[] = history.klines.slice(i, i + BACKFILL_BATCH).map((payload) => ({ type: "market-kline", payload }));
+    history = await runSyntheticBackfill(historyPlan, BACKFILL_BATCH, async (bars) => {
+      const batch: MarketEvent[] = bars.map((payload) => ({ type: "market-kline", payload }));
       klines?.record(batch);
-      await publisher.publish(batch);
-    }
+      await Promise.all([publisher.publish(batch), klines?.flush()]);
+    });
     await publisher.flush();
-    await klines?.flush();
-    ctx.logger.info({ bars: history.klines.length, symbols: history.symbols, seconds: (ctx.clock.nowMs() - startedMs) / 1_000 }, "synthetic history filled in");
+    if (history.bars > 0) ctx.logger.info({ bars: history.bars, symbols: history.symbols, seconds: (ctx.clock.nowMs() - startedMs) / 1_000 }, "synthetic history filled in");
   }
+  const source = opts.source ?? buildSource(ctx, settings, opts, metrics, history);
+  metrics.sourceInfo.set({ source: source.kind }, 1);
 
   const listen = async (listener: MarketDataSink, batch: readonly MarketEvent[]): Promise<void> => {
     try {

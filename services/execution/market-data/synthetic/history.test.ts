@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { planSyntheticBackfill } from "../backfill.js";
+import type { MarketKline } from "../../../shared/contracts/index.js";
+import { planSyntheticBackfill, runSyntheticBackfill, type SyntheticBackfillPlan } from "../backfill.js";
 import { syntheticHistory } from "./history.js";
 import { profileFor } from "./profiles.js";
 
@@ -78,21 +79,51 @@ describe("synthetic kline history", () => {
 });
 
 describe("planning the synthetic backfill", () => {
+  const collect = async (plan: SyntheticBackfillPlan, batchSize: number) => {
+    const batches: MarketKline[][] = [];
+    const result = await runSyntheticBackfill(plan, batchSize, async (bars) => void batches.push(bars));
+    return { result, batches, klines: batches.flat() };
+  };
+
   it("fills whole UTC days back from `hours` ago and starts each symbol where its history ends", async () => {
     const plan = await planSyntheticBackfill({ symbols: ["BTCUSDT", "SOLUSDT"], seed: 1, nowMs: T0, hours: 72, db: null });
     expect(plan.liveStartMs).toBe(Math.floor(T0 / 60_000) * 60_000);
-    for (const s of plan.symbols) {
+    const { result, klines } = await collect(plan, 2_000);
+    for (const s of result.symbols) {
       expect(s.fromMs).toBe(Date.UTC(2026, 5, 7));
       expect(s.resumed).toBe(false);
     }
-    const lastBtc = plan.klines.filter((k) => k.symbol === "BTCUSDT" && k.interval === "1m").at(-1)!;
-    expect(plan.profiles[0]!.startPriceUsd).toBe(lastBtc.closePriceUsd);
-    expect(plan.klines.filter((k) => k.symbol === "SOLUSDT" && k.interval === "1h").length).toBeGreaterThanOrEqual(72);
+    expect(result.profiles.map((p) => p.symbol)).toEqual(["BTCUSDT", "SOLUSDT"]);
+    const lastBtc = klines.filter((k) => k.symbol === "BTCUSDT" && k.interval === "1m").at(-1)!;
+    expect(result.profiles[0]!.startPriceUsd).toBe(lastBtc.closePriceUsd);
+    expect(klines.filter((k) => k.symbol === "SOLUSDT" && k.interval === "1h").length).toBeGreaterThanOrEqual(72);
+    expect(result.bars).toBe(klines.length);
+    expect(result.symbols.reduce((n, s) => n + s.bars, 0)).toBe(klines.length);
+  });
+
+  it("streams exactly the bars of each symbol's whole history, merged in close-time order, in batches of at most the batch size", async () => {
+    const symbols = ["ETHUSDT", "BTCUSDT", "SOLUSDT"];
+    const nowMs = T0 + 17 * 60_000;
+    const plan = await planSyntheticBackfill({ symbols, seed: 5, nowMs, hours: 4, db: null });
+    // The oracle: each symbol's history generated whole, concatenated in settings order, stably sorted by close time.
+    const whole = symbols.map((symbol) => syntheticHistory({ seed: 5, profile: profileFor(symbol), fromMs: Date.UTC(2026, 5, 10), toMs: nowMs }));
+    const expected = whole.flatMap((h) => h.klines).sort((a, b) => a.closeTsMs - b.closeTsMs);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 5_000 }), async (batchSize) => {
+        const { batches, klines, result } = await collect(plan, batchSize);
+        expect(klines).toEqual(expected);
+        expect(batches.every((b) => b.length > 0 && b.length <= batchSize)).toBe(true);
+        expect(result.profiles.map((p) => p.startPriceUsd)).toEqual(whole.map((h) => h.lastPriceUsd));
+      }),
+      { numRuns: 8 },
+    );
+    await expect(runSyntheticBackfill(plan, 0, async () => undefined)).rejects.toThrow(/batch size/);
   });
 
   it("fills nothing with zero hours", async () => {
     const plan = await planSyntheticBackfill({ symbols: ["BTCUSDT"], seed: 1, nowMs: T0, hours: 0, db: null });
-    expect(plan.klines).toEqual([]);
-    expect(plan.profiles[0]).toEqual(profileFor("BTCUSDT"));
+    const { result, klines } = await collect(plan, 100);
+    expect(klines).toEqual([]);
+    expect(result.profiles[0]).toEqual(profileFor("BTCUSDT"));
   });
 });
