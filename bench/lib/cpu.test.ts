@@ -4,7 +4,7 @@ import { cpuUse, parseMachineBusySeconds, parseProcStat, renderCpuBars, takeCpuS
 describe("CPU accounting from /proc", () => {
   it("reads a stat line whose command name holds spaces and parentheses", () => {
     const line = "4242 (postgres: titan (x) idle) S 17 4242 4242 0 -1 4194304 100 0 0 0 250 50 30 20 20 0 1 0 100 225000000 8000";
-    expect(parseProcStat(line)).toEqual({ ppid: 17, ownSeconds: 3, childrenSeconds: 0.5 });
+    expect(parseProcStat(line)).toEqual({ ppid: 17, ownSeconds: 3, childrenSeconds: 0.5, startedAfterBootSeconds: 1 });
   });
 
   it("counts every CPU's busy ticks except idle and iowait", () => {

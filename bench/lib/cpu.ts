@@ -13,16 +13,18 @@ interface ProcTimes {
   readonly ownSeconds: number;
   /** cutime + cstime (waited-for children), seconds. */
   readonly childrenSeconds: number;
+  /** When the process started, seconds after boot (compare with /proc/uptime). */
+  readonly startedAfterBootSeconds: number;
 }
 
 /** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields count from the last ")". */
 export const parseProcStat = (text: string): ProcTimes => {
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   const n = (i: number): number => Number(fields[i] ?? 0);
-  return { ppid: n(1), ownSeconds: (n(11) + n(12)) / TICKS_PER_SECOND, childrenSeconds: (n(13) + n(14)) / TICKS_PER_SECOND };
+  return { ppid: n(1), ownSeconds: (n(11) + n(12)) / TICKS_PER_SECOND, childrenSeconds: (n(13) + n(14)) / TICKS_PER_SECOND, startedAfterBootSeconds: n(19) / TICKS_PER_SECOND };
 };
 
-const procTimes = (pid: number): ProcTimes | undefined => {
+export const procTimes = (pid: number): ProcTimes | undefined => {
   try {
     return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
