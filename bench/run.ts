@@ -17,6 +17,7 @@ import { latencySvg, type HistogramPanel } from "./lib/svg.js";
 import { measureBacktestReplay } from "./paths/backtest-replay.js";
 import { measureConsoleDelivery } from "./paths/console-delivery.js";
 import { dbStatementsRow, scrapeStatements, type StatementScrape } from "./paths/db-statements.js";
+import { serverStatementsRow, snapshotServerStatements, type ServerStatementSnapshot } from "./paths/db-server-time.js";
 import { IDLE_SETTLE, memoryRows, PeakSampler, settleIdle, type IdleMemory } from "./paths/memory.js";
 import { measureSignalToOrder, type SignalLoad, type SignalRunResult } from "./paths/signal-to-order.js";
 import { renderCpuBars } from "./lib/cpu.js";
@@ -135,7 +136,8 @@ const main = async (o: Options): Promise<number> => {
         idle = settled;
       }
       const sampler = new PeakSampler(stack);
-      let before: StatementScrape | undefined;
+      const scrapes: StatementScrape[] = [];
+      const serverSnapshots: ServerStatementSnapshot[] = [];
       const loads = wants("signal") ? signalLoads(o) : [{ ratePerSecond: SIGNAL_RATES_PER_SECOND.low, seconds: o.quick ? 2 : 5 }];
       const s = stack;
       progress.line("signal", `warming up: one probe signal must reach the venue first`);
@@ -148,10 +150,12 @@ const main = async (o: Options): Promise<number> => {
           leverage: 5,
           log: (line) => progress.line("signal", line.trim()),
           onLoadStart: async (load) => {
-            if (load !== loads[0]) return;
-            // Scraped once, after the warm-up and before the first load: the difference covers every load.
-            if (wants("db")) before = await scrapeStatements(s);
-            sampler.start();
+            // Scraped before each load (after the warm-up), and once more after the last: each load gets its own figures.
+            if (wants("db")) {
+              scrapes.push(await scrapeStatements(s));
+              serverSnapshots.push(await snapshotServerStatements(s.adminDatabaseUrl));
+            }
+            if (load === loads[0]) sampler.start();
           },
         },
         o.quick,
@@ -164,8 +168,14 @@ const main = async (o: Options): Promise<number> => {
       }
       if (wants("db")) {
         // Everything the services ran meanwhile counts too (market-data recording, housekeeping): that is their hot path under load.
-        const after = await scrapeStatements(s);
-        rows.push(dbStatementsRow(before ?? new Map(), after, loads.map((l) => `${l.ratePerSecond}/s × ${l.seconds} s`).join(" and "), o.quick));
+        scrapes.push(await scrapeStatements(s));
+        serverSnapshots.push(await snapshotServerStatements(s.adminDatabaseUrl));
+        loads.forEach((load, i) => {
+          rows.push(dbStatementsRow(scrapes[i] ?? new Map(), scrapes[i + 1] ?? new Map(), load, o.quick));
+          const server = serverStatementsRow(serverSnapshots[i] ?? null, serverSnapshots[i + 1] ?? null, load, o.quick);
+          if (server) rows.push(server);
+          else if (i === 0) progress.line("db", "PostgreSQL has no pg_stat_statements (a stack initialised before it was preloaded): no server-side figures");
+        });
       }
       if (idle) rows.push(...memoryRows(idle, peaks.size > 0 ? peaks : undefined, o.quick));
     }

@@ -65,12 +65,24 @@ const assertReachableByPostgres = (dataDir: string): void => {
 export const ensurePostgres = async (dataDir: string, port: number): Promise<{ server: PostgresServer; started: boolean }> => {
   if (isPostgresRunning(dataDir)) return { server: postgresHandle(dataDir, port), started: false };
   assertReachableByPostgres(dataDir);
-  const server = await startPostgres({ dataDir, port, durable: true, extraSettings: { password_encryption: "'scram-sha-256'" } });
+  // pg_stat_statements: what each statement costs inside the server (the bench sets it beside what the
+  // services observe, which adds the network, TLS and the client's event loop). Loaded at initdb only.
+  const server = await startPostgres({ dataDir, port, durable: true, extraSettings: { password_encryption: "'scram-sha-256'", shared_preload_libraries: "'pg_stat_statements'" } });
   return { server, started: true };
 };
 
-export const provisionStackDatabase = (server: PostgresServer, passwords: Readonly<Record<ServiceName, string>>, log: (line: string) => void): Promise<void> =>
-  provisionDatabase({ adminUrl: server.url("postgres"), database: DATABASE, passwords, log });
+export const provisionStackDatabase = async (server: PostgresServer, passwords: Readonly<Record<ServiceName, string>>, log: (line: string) => void): Promise<void> => {
+  await provisionDatabase({ adminUrl: server.url("postgres"), database: DATABASE, passwords, log });
+  const client = new pg.Client({ connectionString: server.url(DATABASE) });
+  await client.connect();
+  try {
+    // A cluster initialised before the library was preloaded goes without (the view would only error).
+    const { rows } = await client.query<{ loaded: boolean }>("SELECT 'pg_stat_statements' = ANY(regexp_split_to_array(current_setting('shared_preload_libraries'), '\\s*,\\s*')) AS loaded");
+    if (rows[0]?.loaded) await client.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  } finally {
+    await client.end();
+  }
+};
 
 /** The URL a service connects with (its password comes from a file, never the URL). */
 export const serviceDatabaseUrl = (service: ServiceName, port: number): string => `postgres://${roleFor(service)}@127.0.0.1:${port}/${DATABASE}`;

@@ -58,9 +58,12 @@ describe("npm run bench -- --quick", () => {
     expect(signal?.latency?.count).toBeGreaterThan(0);
     expect(signal?.latency?.p99Seconds).toBeGreaterThanOrEqual(signal?.latency?.p50Seconds ?? Number.NaN);
 
-    const [db] = byPath("db");
+    const [db, inside] = byPath("db");
     expect(db?.latency?.count).toBeGreaterThan(0);
     expect(db?.latency?.meanSeconds).toBeGreaterThan(0);
+    // The bench's own stack is new, so its PostgreSQL preloads pg_stat_statements: the server-side figure is there.
+    expect(inside?.id).toMatch(/^db-server:/);
+    expect(inside?.value).toBeGreaterThan(0);
 
     const idle = byPath("memory").filter((r) => r.id.endsWith(":idle")).map((r) => r.id.split(":")[1]);
     expect(idle).toEqual(expect.arrayContaining(["brain", "execution", "console", "scavenger"]));
