@@ -2,7 +2,8 @@
 // (titan_<service>_db_statement_duration_seconds, client side: round trip plus any wait for a pooled
 // connection), scraped from each service before each signal load and after the last; each difference is
 // what one load ran (its settling included), so the 1000/s overload no longer colours the 100/s figure.
-// db-server-time.ts gives the same statements' time inside PostgreSQL. The mean is exact (sum / count); percentiles are the histogram's bucket upper bounds.
+// db-server-time.ts gives the same statements' time inside PostgreSQL. The mean is exact (sum / count);
+// percentiles are the histogram's bucket upper bounds.
 import type { BenchStack, LongRunningService } from "../lib/stack.js";
 import { bucketQuantileUpperBound, histogramDelta, parseHistogram, type HistogramSeries } from "../lib/prom-text.js";
 import { judge, TARGETS, type ResultRow } from "../lib/results.js";
