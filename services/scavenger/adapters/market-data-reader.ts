@@ -11,6 +11,7 @@ import type { Redis } from "ioredis";
 import type { Clock } from "../../shared/clock.js";
 import { parseEntries, parseReadGroupReply, type StreamEntry } from "../../shared/messaging/redis-replies.js";
 import type { MessagingLogger } from "../../shared/messaging/index.js";
+import { StopSignal } from "../../shared/stop-signal.js";
 
 export interface StreamBatch {
   readonly stream: string;
@@ -41,8 +42,7 @@ export class MarketDataReader {
   private loop: Promise<void> | null = null;
   private conn: Redis | null = null;
   private readonly positions = new Map<string, string>();
-  private stopRequested: () => void = () => undefined;
-  private readonly stopped = new Promise<void>((resolve) => (this.stopRequested = resolve));
+  private readonly stopSignal = new StopSignal();
   entriesRead = 0;
   failures = 0;
   phase: "idle" | "warm-up" | "live" | "stopped" = "idle";
@@ -62,7 +62,7 @@ export class MarketDataReader {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.stopRequested();
+    this.stopSignal.stop();
     this.conn?.disconnect();
     await this.loop;
     this.phase = "stopped";
@@ -79,7 +79,7 @@ export class MarketDataReader {
         this.failures += 1;
         const delayMs = Math.min(100 * 2 ** Math.min(this.failures, 5), 3_000);
         this.opts.logger.warn({ err: (err as Error).message, delayMs }, "market data read failed; retrying");
-        await Promise.race([this.opts.clock.sleep(delayMs), this.stopped]);
+        await this.stopSignal.race(this.opts.clock.sleep(delayMs));
       }
     }
   }

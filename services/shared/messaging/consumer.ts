@@ -14,6 +14,7 @@ import type { ServiceName } from "../../../ops/services.js";
 import { systemClock, type Clock } from "../clock.js";
 import { TransactionAbortedError, flushBeforeCommit, type Database, type Queryable } from "../db/database.js";
 import { faultPoint } from "../faults.js";
+import { STOPPED, StopSignal } from "../stop-signal.js";
 import { ServiceMetrics } from "../metrics.js";
 import { describeError, recordDeadLetter } from "./dead-letter.js";
 import { buildDeadLetterEnvelope, parseStreamEntry, storableDeadLetterPayload, storableText, streamNameProblem } from "./entry.js";
@@ -106,7 +107,6 @@ const handlerAbortedTransaction = (err: unknown): never => {
   throw err instanceof TransactionAbortedError ? new HandlerError(err) : err;
 };
 
-const STOPPED = Symbol("stopped");
 
 export class StreamConsumer {
   readonly group: string;
@@ -127,8 +127,7 @@ export class StreamConsumer {
   private cancelClaimTimer: (() => void) | null = null;
   private readonly interrupts = new Set<() => void>();
   private markReady: () => void = () => undefined;
-  private signalStopped: () => void = () => undefined;
-  private stopped: Promise<typeof STOPPED> = Promise.resolve(STOPPED);
+  private stopSignal = new StopSignal("stopped");
   private ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: StreamConsumerOptions) {
@@ -189,7 +188,7 @@ export class StreamConsumer {
     this.claimDue = true;
     this.needsSetup = true;
     this.ready = new Promise((resolve) => (this.markReady = resolve));
-    this.stopped = new Promise((resolve) => (this.signalStopped = () => resolve(STOPPED)));
+    this.stopSignal = new StopSignal();
     this.redis.openBlocking();
     this.scheduleClaimSweep();
     this.loop = this.run();
@@ -202,7 +201,7 @@ export class StreamConsumer {
     this.running = false;
     this.cancelClaimTimer?.();
     for (const interrupt of [...this.interrupts]) interrupt();
-    this.signalStopped(); // never depend on the client settling a read it queued while reconnecting
+    this.stopSignal.stop(); // never depend on the client settling a read it queued while reconnecting
     this.redis.closeBlocking();
     await this.loop;
     this.markReady();
@@ -237,7 +236,7 @@ export class StreamConsumer {
   }
 
   private async setup(): Promise<void> {
-    await this.redis.commandConnectionReady(this.stopped);
+    await this.redis.commandConnectionReady(this.stopSignal);
     for (const stream of this.opts.streams) {
       if (await this.redis.ensureGroup(stream)) this.log.info({ stream, group: this.group }, "stream consumer: created consumer group");
     }
@@ -245,7 +244,7 @@ export class StreamConsumer {
   }
 
   private async readNew(): Promise<void> {
-    const batch = await Promise.race([this.redis.readNew(this.opts.streams, this.o.batchSize, this.o.blockMs), this.stopped]);
+    const batch = await this.stopSignal.race(this.redis.readNew(this.opts.streams, this.o.batchSize, this.o.blockMs));
     if (batch === STOPPED) return;
     for (const { stream, entries } of batch) {
       for (let from = 0; from < entries.length; from += this.o.transactionBatch) {

@@ -2,6 +2,7 @@
 // own, pending-list queries, claims and acknowledgements, each bounded by a timeout.
 import type { Redis } from "ioredis";
 import type { Clock } from "../clock.js";
+import type { StopSignal } from "../stop-signal.js";
 import {
   parseAutoClaimReply,
   parseEntries,
@@ -56,21 +57,20 @@ export class ConsumerGroupClient {
     this.blocking = null;
   }
 
-  /** Waits, at most `commandTimeoutMs` or until `abandon` settles, for a command connection still coming up. */
-  async commandConnectionReady(abandon: Promise<unknown>): Promise<void> {
+  /** Waits, at most `commandTimeoutMs` or until `abandon` is stopped, for a command connection still coming up. */
+  async commandConnectionReady(abandon: StopSignal): Promise<void> {
     const { redis } = this.o;
     if (redis.status === "ready") return;
     let onReady: () => void = () => undefined;
     let cancel: () => void = () => undefined;
     try {
-      await Promise.race([
+      await abandon.race(
         new Promise<void>((resolve) => {
           onReady = resolve;
           redis.once("ready", onReady);
           cancel = this.o.clock.setTimer(this.o.commandTimeoutMs, resolve);
         }),
-        abandon,
-      ]);
+      );
     } finally {
       redis.off("ready", onReady);
       cancel();
