@@ -5,10 +5,11 @@
 set -eu
 command="${1:-}"
 # The long-running services get the V8 flags the local stack gives them (ecosystem.config.cjs,
-# SERVICE_NODE_FLAGS: smaller semi-spaces, a lower idle RSS); the nightly job and the Job keep V8's defaults.
+# SERVICE_NODE_FLAGS: smaller semi-spaces and a slower-growing heap, a lower RSS); the nightly job and the
+# Job keep V8's defaults.
 node_flags=""
 case "$command" in
-  brain|execution|console|scavenger) program="/app/dist/services/${command}/main.js"; node_flags="--max-semi-space-size=4" ;;
+  brain|execution|console|scavenger) program="/app/dist/services/${command}/main.js"; node_flags="--max-semi-space-size=4 --heap-growing-percent=50" ;;
   ai-quant) program="/app/dist/services/${command}/main.js" ;;
   provision-database) program="/app/dist/infra/image/provision-database.js" ;;
   *)

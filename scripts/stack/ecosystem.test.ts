@@ -41,6 +41,8 @@ afterEach(() => {
 });
 
 const ecosystem = join(REPO_DIR, "ecosystem.config.cjs");
+/** The V8 flags every long-running service gets (ecosystem.config.cjs, SERVICE_NODE_FLAGS; tests/infra/dockerfile.test.ts holds the image to them). */
+const SERVICE_FLAGS = ["--max-semi-space-size=4", "--heap-growing-percent=50"];
 
 describe("ecosystem.config.cjs under the local stack", () => {
   const stateDir = "/tmp/titan-state";
@@ -58,12 +60,12 @@ describe("ecosystem.config.cjs under the local stack", () => {
     expect(all.get("backup")!.args.at(-1)).toBe(join(REPO_DIR, "dist", "services", "backup", "main.js"));
   });
 
-  it("gives the long-running processes smaller V8 semi-spaces (a lower idle RSS) and leaves the nightly job V8's defaults", () => {
+  it("gives the long-running processes smaller V8 semi-spaces and a slower-growing heap (a lower RSS) and leaves the nightly job V8's defaults", () => {
     const all = apps();
     for (const [name, app] of all) {
       const flags = app.args.slice(0, -1);
       if (name === "ai-quant") expect(flags).toEqual([]);
-      else expect(flags, name).toEqual(["--max-semi-space-size=4"]);
+      else expect(flags, name).toEqual(SERVICE_FLAGS);
     }
   });
 
@@ -177,14 +179,14 @@ describe("ecosystem.config.cjs on a single host", () => {
     const apps = load(file, {});
     const brain = apps.get("brain")!;
     expect(brain.env).toEqual({ NODE_ENV: process.env.NODE_ENV ?? "production", TITAN_STATE_DIR: join(dir, ".titan"), TITAN_HTTP_PORT: "3100" });
-    expect(brain.args).toEqual(["--max-semi-space-size=4", `--env-file=${join(dir, ".env")}`, `--env-file=${join(dir, ".env.brain")}`, join(dir, "dist", "services", "brain", "main.js")]);
-    expect(apps.get("console")!.args).toEqual(["--max-semi-space-size=4", `--env-file=${join(dir, ".env")}`, join(dir, "dist", "services", "console", "main.js")]);
+    expect(brain.args).toEqual([...SERVICE_FLAGS, `--env-file=${join(dir, ".env")}`, `--env-file=${join(dir, ".env.brain")}`, join(dir, "dist", "services", "brain", "main.js")]);
+    expect(apps.get("console")!.args).toEqual([...SERVICE_FLAGS, `--env-file=${join(dir, ".env")}`, join(dir, "dist", "services", "console", "main.js")]);
     // The AI Quant API reads the ai-quant service's file, then its own; the scheduler only the common one.
     writeFileSync(join(dir, ".env.ai-quant"), "TITAN_DATABASE_URL=postgres://titan_ai_quant@db.internal/titan\n");
     writeFileSync(join(dir, ".env.ai-quant-api"), "TITAN_HTTP_PORT=3003\n");
     const again = load(file, {});
-    expect(again.get("ai-quant-api")!.args.slice(1, 4)).toEqual([`--env-file=${join(dir, ".env")}`, `--env-file=${join(dir, ".env.ai-quant")}`, `--env-file=${join(dir, ".env.ai-quant-api")}`]);
+    expect(again.get("ai-quant-api")!.args.slice(SERVICE_FLAGS.length, SERVICE_FLAGS.length + 3)).toEqual([`--env-file=${join(dir, ".env")}`, `--env-file=${join(dir, ".env.ai-quant")}`, `--env-file=${join(dir, ".env.ai-quant-api")}`]);
     expect(again.get("ai-quant-api")!.env.TITAN_HTTP_PORT).toBe("3003");
-    expect(again.get("backup")!.args).toEqual(["--max-semi-space-size=4", `--env-file=${join(dir, ".env")}`, join(dir, "dist", "services", "backup", "main.js")]);
+    expect(again.get("backup")!.args).toEqual([...SERVICE_FLAGS, `--env-file=${join(dir, ".env")}`, join(dir, "dist", "services", "backup", "main.js")]);
   });
 });

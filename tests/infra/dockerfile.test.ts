@@ -88,7 +88,7 @@ describe("the Dockerfile", () => {
       return r.stdout.trim();
     };
     const ecosystem = createRequire(import.meta.url)(join(REPO_DIR, "ecosystem.config.cjs")) as { apps: Array<{ name: string; args: string[] }> };
-    const stackFlags = (name: string): string[] => ecosystem.apps.find((a) => a.name === name)!.args.filter((a) => a.startsWith("--max-"));
+    const stackFlags = (name: string): string[] => ecosystem.apps.find((a) => a.name === name)!.args.filter((a) => a.startsWith("--") && !a.startsWith("--env-file="));
     for (const service of ["brain", "execution", "console", "scavenger"]) {
       expect(stackFlags(service).length, service).toBeGreaterThan(0);
       expect(run(service)).toBe([...stackFlags(service), `/app/dist/services/${service}/main.js`, "--flag"].join(" "));
