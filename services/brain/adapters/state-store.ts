@@ -1,5 +1,5 @@
-// The brain's state in PostgreSQL: one row for what changes with every message, and the phase, override
-// and trade tables it is completed from. Every state change locks the row first, so changes are
+// The brain's state in PostgreSQL: one row for what changes with every message, and the phase, override,
+// trade and fill tables it is completed from. Every state change locks the row first, so changes are
 // serialised, and compares its version with the one in memory: a mismatch (a change that rolled back
 // after memory moved, another writer) makes the caller reload before acting.
 import type { Queryable } from "../../shared/db/database.js";
@@ -15,7 +15,6 @@ interface StateRow {
   start_of_day_ms: number | null;
   start_of_day_equity_usd: number | null;
   accounts: BrainState["accounts"];
-  fill_pnl_since_snapshot: BrainState["fillPnlSinceSnapshot"];
   ledger: BrainState["ledger"];
   positions: BrainState["positions"];
   treasury: BrainState["treasury"];
@@ -29,8 +28,8 @@ export async function ensureStateRow(q: Queryable): Promise<void> {
   const s = INITIAL_BRAIN_STATE;
   await q.query(
     "brain_state_init",
-    `INSERT INTO state (id, version, breaker, trading_causes, trading_sequence, accounts, fill_pnl_since_snapshot, ledger, positions, treasury)
-     VALUES (1, 0, $1::jsonb, $2::jsonb, 0, '{}'::jsonb, '[]'::jsonb, '{}'::jsonb, '{}'::jsonb, $3::jsonb)
+    `INSERT INTO state (id, version, breaker, trading_causes, trading_sequence, accounts, ledger, positions, treasury)
+     VALUES (1, 0, $1::jsonb, $2::jsonb, 0, '{}'::jsonb, '{}'::jsonb, '{}'::jsonb, $3::jsonb)
      ON CONFLICT (id) DO NOTHING`,
     [json(s.breaker), json(s.trading.causes), json(s.treasury)],
   );
@@ -88,6 +87,13 @@ export async function loadBrainState(q: Queryable, params: BrainParameters, nowM
     "SELECT * FROM phase_trades WHERE closed_at_ms > $1 ORDER BY closed_at_ms, trade_id",
     [nowMs - params.performance.sharpeWindowMs],
   );
+  // The fills after the futures snapshot are the ones its equity does not hold yet (see onEquitySnapshot).
+  const futuresTsMs = row.accounts.futures?.tsMs ?? Number.MIN_SAFE_INTEGER;
+  const fillPnl = await q.query<{ ts_ms: number; pnl_usd: number }>(
+    "brain_fill_pnl_load",
+    "SELECT ts_ms, realised_pnl_usd - fee_usd AS pnl_usd FROM fills WHERE ts_ms > $1 ORDER BY ts_ms, fill_id",
+    [futuresTsMs],
+  );
   const o = override.rows[0];
   return {
     version: row.version,
@@ -96,7 +102,7 @@ export async function loadBrainState(q: Queryable, params: BrainParameters, nowM
     tradingSequence: row.trading_sequence,
     startOfDay: row.start_of_day_ms === null || row.start_of_day_equity_usd === null ? null : { dayStartMs: row.start_of_day_ms, equityUsd: row.start_of_day_equity_usd },
     accounts: row.accounts,
-    fillPnlSinceSnapshot: row.fill_pnl_since_snapshot,
+    fillPnlSinceSnapshot: fillPnl.rows.map((f) => ({ tsMs: f.ts_ms, pnlUsd: f.pnl_usd })),
     ledger: row.ledger,
     positions: row.positions,
     treasury: row.treasury,
@@ -126,9 +132,9 @@ export async function saveBrainState(tx: Queryable, state: BrainState, storedVer
   const result = await tx.query<{ xmin: string }>(
     "brain_state_save",
     `UPDATE state SET version = $1, breaker = $2::jsonb, trading_causes = $3::jsonb, trading_sequence = $4,
-       start_of_day_ms = $5, start_of_day_equity_usd = $6, accounts = $7::jsonb, fill_pnl_since_snapshot = $8::jsonb,
-       ledger = $9::jsonb, positions = $10::jsonb, treasury = $11::jsonb, allocation_fingerprint = $12, updated_at = now()
-     WHERE id = 1 AND version = $13
+       start_of_day_ms = $5, start_of_day_equity_usd = $6, accounts = $7::jsonb,
+       ledger = $8::jsonb, positions = $9::jsonb, treasury = $10::jsonb, allocation_fingerprint = $11, updated_at = now()
+     WHERE id = 1 AND version = $12
      RETURNING xmin::text AS xmin`,
     [
       state.version,
@@ -138,7 +144,6 @@ export async function saveBrainState(tx: Queryable, state: BrainState, storedVer
       state.startOfDay?.dayStartMs ?? null,
       state.startOfDay?.equityUsd ?? null,
       json(state.accounts),
-      json(state.fillPnlSinceSnapshot),
       json(state.ledger),
       json(state.positions),
       json(state.treasury),
