@@ -41,10 +41,13 @@ export const consumerRow = (service: ServiceName): RowSpec => {
       },
       {
         kind: "timeseries",
-        title: "Messages processed",
-        description: "Messages whose effect committed, by stream.",
+        title: "Messages processed and ignored",
+        description: "Messages whose effect committed, by stream; and valid messages the service has no use for (e.g. the brain's execution reports without a fill), acknowledged without a transaction.",
         unit: "ops",
-        targets: [{ expr: sumBy(["stream"], rate(m("messages_processed_total"))), legend: "{{stream}}" }],
+        targets: [
+          { expr: sumBy(["stream"], rate(m("messages_processed_total"))), legend: "{{stream}}" },
+          { expr: sumBy(["stream"], rate(m("messages_ignored_total"))), legend: "ignored {{stream}}" },
+        ],
         min: 0,
         width: 12,
       },
