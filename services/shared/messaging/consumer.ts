@@ -107,7 +107,6 @@ const handlerAbortedTransaction = (err: unknown): never => {
   throw err instanceof TransactionAbortedError ? new HandlerError(err) : err;
 };
 
-
 export class StreamConsumer {
   readonly group: string;
   private readonly o: Required<
@@ -160,7 +159,7 @@ export class StreamConsumer {
     // Every series exists from the start, at zero: rates and alerts over them read 0, not "no data".
     for (const stream of opts.streams) {
       const labels = { stream, group: this.group };
-      for (const counter of [this.metrics.processedTotal, this.metrics.duplicatesSkippedTotal, this.metrics.claimedTotal]) counter.inc(labels, 0);
+      for (const counter of [this.metrics.processedTotal, this.metrics.duplicatesSkippedTotal, this.metrics.claimedTotal, this.metrics.ignoredTotal]) counter.inc(labels, 0);
       for (const kind of ["handler", "infrastructure"]) this.metrics.failedTotal.inc({ ...labels, kind }, 0);
       for (const reasonClass of DEAD_LETTER_REASON_CLASSES) this.metrics.deadLetteredTotal.inc({ ...labels, reason_class: reasonClass }, 0);
     }
