@@ -1,7 +1,7 @@
 -- The fills booked since the futures equity snapshot are no longer copied into the state row on every
 -- save: they are the fills table's rows after that snapshot's time, read back when the state loads. At
--- 100 signals/s the copy held ~600 fills (~37 KB of jsonb) rewritten with every state save, which made
--- the save the brain's most expensive statement (0.8 ms of 0.13 ms mean).
+-- 100 signals/s the copy held ~600 fills (~37 KB of jsonb) rewritten with every state save; an UPDATE
+-- carrying 585 such entries takes ~0.9 ms inside PostgreSQL, one carrying 2 takes 0.02 ms.
 
 -- Up Migration
 
