@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { procTimes } from "../lib/cpu.js";
 import type { BenchStack } from "../lib/stack.js";
 import { judge, TARGETS, type ResultRow } from "../lib/results.js";
+import { percentileOfSorted } from "../lib/stats.js";
 
 const KIB_PER_MIB = 1024;
 
@@ -28,6 +29,8 @@ export const residentMiB = (pid: number): number | undefined => statusMiB(pid, "
 
 /** VmHWM (the highest RSS since the process started) in MiB. */
 export const residentPeakMiB = (pid: number): number | undefined => statusMiB(pid, "VmHWM");
+
+const medianOfSorted = (sorted: readonly number[]): number => percentileOfSorted(sorted, 0.5);
 
 const processAgeSeconds = (pid: number): number | undefined => {
   const started = procTimes(pid)?.startedAfterBootSeconds;
@@ -68,11 +71,12 @@ export const settleIdle = async (stack: BenchStack, options: SettleOptions = IDL
   let pids = stack.pm2().filter((p) => p.status === "online" && p.pid > 0);
   const history = new Map<string, number[]>(pids.map((p) => [p.name, []]));
   const startedMs = Date.now();
+  /** The last `steadySamples` samples of a service, ascending. */
+  const recentOf = (name: string): number[] => (history.get(name) ?? []).slice(-options.steadySamples).sort((a, b) => a - b);
   const steady = (name: string, pid: number): boolean => {
-    const recent = (history.get(name) ?? []).slice(-options.steadySamples);
+    const recent = recentOf(name);
     const age = processAgeSeconds(pid);
-    const median = [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)] ?? 0;
-    return age !== undefined && age >= options.minAgeSeconds && recent.length === options.steadySamples && Math.max(...recent) - Math.min(...recent) <= options.tolerance * median;
+    return age !== undefined && age >= options.minAgeSeconds && recent.length === options.steadySamples && recent.at(-1)! - recent[0]! <= options.tolerance * medianOfSorted(recent);
   };
   let lastLogMs = 0;
   for (;;) {
@@ -87,8 +91,8 @@ export const settleIdle = async (stack: BenchStack, options: SettleOptions = IDL
       const idle = new Map<string, number>();
       const startupPeak = new Map<string, number>();
       for (const { name, pid } of pids) {
-        const recent = (history.get(name) ?? []).slice(-options.steadySamples).sort((a, b) => a - b);
-        if (recent.length > 0) idle.set(name, recent[Math.floor(recent.length / 2)]!);
+        const recent = recentOf(name);
+        if (recent.length > 0) idle.set(name, medianOfSorted(recent));
         const peak = residentPeakMiB(pid);
         if (peak !== undefined) startupPeak.set(name, peak);
       }
@@ -100,17 +104,6 @@ export const settleIdle = async (stack: BenchStack, options: SettleOptions = IDL
     }
     await sleep(1_000);
   }
-};
-
-/** Service name → RSS of its PM2 process now (services that are not running are left out). */
-export const sampleServices = (stack: BenchStack): Map<string, number> => {
-  const out = new Map<string, number>();
-  for (const p of stack.pm2()) {
-    if (p.status !== "online" || !(p.pid > 0)) continue;
-    const rss = residentMiB(p.pid);
-    if (rss !== undefined) out.set(p.name, rss);
-  }
-  return out;
 };
 
 /** Highest RSS per service over the sampling period. */
